@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian packages mixprec builds with, when any is missing.
+set -euo pipefail
+packages=(cmake g++ make pkg-config libeigen3-dev xtensor-dev libfmt-dev doctest-dev libbenchmark-dev
+          libtomlplusplus-dev nlohmann-json3-dev libcli11-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "${missing[@]}"
+fi
