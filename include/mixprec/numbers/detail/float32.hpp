@@ -1,0 +1,63 @@
+// Float32 primitives with the exact semantics of the torch operations MASE's quantizers use
+// (clamp keeping the operand's own bits, sign(NaN) = 0, exact 2^e, correctly rounded log2),
+// plus the span size check and error-message helpers shared by the elementwise formats.
+#pragma once
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include <mixprec/error.hpp>
+
+namespace mixprec::detail {
+
+/// torch.clamp with scalar bounds: `a = v < lo ? lo : v; r = hi < a ? hi : a`. NaN stays NaN and a
+/// value equal to a bound keeps its own bits (clamp(-0, 0, 3) = -0).
+inline float clamp_f32(float v, float lo, float hi) {
+  const float a = v < lo ? lo : v;
+  return hi < a ? hi : a;
+}
+
+/// torch.sign: -1, 0 or +1, and 0 for NaN.
+inline float sign_f32(float v) { return v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f); }
+
+/// 2^e for an integer-valued float e, exactly as torch computes `2 ** e` on float32: subnormal down
+/// to 2^-149, 0 below, +inf from 2^128 on; NaN for NaN.
+inline float pow2_f32(float e) {
+  if (std::isnan(e)) return e;
+  if (e > 200.0f) return std::numeric_limits<float>::infinity();
+  if (e < -200.0f) return 0.0f;
+  return std::ldexp(1.0f, static_cast<int>(e));
+}
+
+/// Float32 log2, correctly rounded through double (its floor/ceil/round agree with torch's log2f).
+inline float log2_f32(float v) { return static_cast<float>(std::log2(static_cast<double>(v))); }
+
+/// The nearest float32 to 2^k (exact for -149 <= k <= 127; 0 below, +inf above).
+inline float exp2_int_f32(int k) { return static_cast<float>(std::ldexp(1.0, k)); }
+
+/// shape_error unless `in` and `out` have the same size.
+inline void check_same_size(std::string_view format, std::size_t in, std::size_t out) {
+  if (in != out)
+    throw shape_error(std::string(format) + ".quantize: input has " + std::to_string(in) +
+                      " elements but output has " + std::to_string(out) + ": sizes must match");
+}
+
+/// Throws config_error "<format>.<field> = <value>: <expectation>".
+[[noreturn]] inline void throw_param(std::string_view format, std::string_view field, long long value,
+                                     std::string_view expectation) {
+  throw config_error(std::string(format) + "." + std::string(field) + " = " + std::to_string(value) +
+                     ": " + std::string(expectation));
+}
+
+/// Checks lo <= value <= hi for an integer parameter.
+inline void check_range(std::string_view format, std::string_view field, long long value, long long lo,
+                        long long hi) {
+  if (value < lo || value > hi)
+    throw_param(format, field, value,
+                "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+}
+
+}  // namespace mixprec::detail

@@ -1,0 +1,245 @@
+// MASE's fixed-point integer formats: `integer` (alias `fixed`), HEAD's `integer_floor` and
+// `scale_integer` (per-row scale), and the seed's `integer_for_hw` (two's-complement int32 codes).
+// All are bit-identical to MASE's float32 torch expressions (see mase-quantization.md §1.1, §1.11).
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include <mixprec/error.hpp>
+#include <mixprec/numbers/detail/float32.hpp>
+#include <mixprec/numbers/format.hpp>
+
+namespace mixprec {
+
+namespace detail {
+
+/// Round half to even for every float32, branch-free: below 2^23 in magnitude, adding and removing
+/// 2^23 leaves the nearest integer (ties to even, since 2^23 is even); at and above 2^23, and for
+/// inf/NaN, v is already integral. The sign is restored so round(-0.3) = -0, as torch.round gives.
+inline float round_half_even_f32(float v) {
+  const float a = std::fabs(v);
+  const float r = (a + 0x1p23f) - 0x1p23f;
+  return a < 0x1p23f ? std::copysign(r, v) : v;
+}
+
+/// Constants of one integer quantization, computed once per call.
+struct integer_constants {
+  float scale;    ///< float32(2^frac_width), exact
+  float unscale;  ///< 2^-frac_width when exact, else unused
+  bool multiply_back;  ///< true when 2^-frac_width is a float32: q*2^-f then equals q/2^f bit for bit
+  float lo, hi;        ///< clamp bounds as float32 (torch converts the scalar bounds to float32)
+};
+
+inline integer_constants make_integer_constants(int width, int frac_width, bool is_signed) {
+  integer_constants k{};
+  k.scale = exp2_int_f32(frac_width);
+  // 2^-f is exact for -f in [-149, 127]; a product with an exact power of two rounds exactly like
+  // the division by its reciprocal, so the multiply is used wherever it exists.
+  k.multiply_back = frac_width >= -127;
+  k.unscale = k.multiply_back ? exp2_int_f32(-frac_width) : 0.0f;
+  if (is_signed) {
+    k.lo = static_cast<float>(-std::ldexp(1.0, width - 1));
+    k.hi = static_cast<float>(std::ldexp(1.0, width - 1) - 1.0);
+  } else {
+    k.lo = 0.0f;
+    k.hi = static_cast<float>(std::ldexp(1.0, width) - 1.0);
+  }
+  return k;
+}
+
+/// One element of the integer quantizer: clamp(round_half_even(x * 2^f), lo, hi) / 2^f.
+inline float integer_quantize_one(float x, const integer_constants& k) {
+  const float c = clamp_f32(round_half_even_f32(x * k.scale), k.lo, k.hi);
+  return k.multiply_back ? c * k.unscale : c / k.scale;
+}
+
+/// The integer span kernel (the hot loop of every quantized layer). Branch-free bodies that GCC
+/// vectorises at -O3; bit-exact at any optimisation level (no reassociation is needed or allowed).
+/// `in` and `out` have the same size and may be the same memory.
+inline void integer_quantize_kernel(const float* in, float* out, std::size_t n, const integer_constants& k) {
+  const float scale = k.scale, unscale = k.unscale, lo = k.lo, hi = k.hi;
+  if (k.multiply_back) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const float r = round_half_even_f32(in[i] * scale);
+      const float a = r < lo ? lo : r;
+      out[i] = (hi < a ? hi : a) * unscale;
+    }
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      const float r = round_half_even_f32(in[i] * scale);
+      const float a = r < lo ? lo : r;
+      out[i] = (hi < a ? hi : a) / scale;
+    }
+  }
+}
+
+inline void check_integer_params(std::string_view format, int width, int frac_width) {
+  check_range(format, "width", width, 1, 64);
+  // float32(2^f) must be a non-zero finite power of two, or the scale-and-back formula is void.
+  check_range(format, "frac_width", frac_width, -149, 127);
+}
+
+}  // namespace detail
+
+/// MASE `integer` (and HEAD's alias `fixed`): y = clamp(round_half_even(x * 2^f), lo, hi) / 2^f with
+/// (lo, hi) = (-2^(w-1), 2^(w-1)-1) signed or (0, 2^w-1) unsigned. ±inf saturate, NaN stays NaN,
+/// -0 stays -0, and unsigned keeps -0 for small negatives (as MASE does).
+struct integer_format {
+  int width;            ///< total bits, 1..64
+  int frac_width;       ///< fractional bits, -149..127 (negative and > width are valid, as in MASE)
+  bool is_signed = true;
+
+  /// Throws config_error for width outside [1, 64] or frac_width outside [-149, 127].
+  integer_format(int width_, int frac_width_, bool is_signed_ = true)
+      : width(width_), frac_width(frac_width_), is_signed(is_signed_) {
+    detail::check_integer_params("integer", width, frac_width);
+  }
+
+  /// HEAD's default when frac_width is None: frac_width = width // 2.
+  [[nodiscard]] static integer_format with_default_frac(int width_, bool is_signed_ = true) {
+    if (width_ < 1) detail::throw_param("integer", "width", width_, "must be in [1, 64]");
+    return integer_format(width_, width_ / 2, is_signed_);
+  }
+
+  [[nodiscard]] static constexpr std::string_view name() { return "integer"; }
+
+  [[nodiscard]] float quantize(float x) const {
+    return detail::integer_quantize_one(x, detail::make_integer_constants(width, frac_width, is_signed));
+  }
+
+  /// Quantizes `in` into `out` (same size, may alias); shape_error otherwise.
+  void quantize(std::span<const float> in, std::span<float> out) const {
+    detail::check_same_size(name(), in.size(), out.size());
+    detail::integer_quantize_kernel(in.data(), out.data(), in.size(),
+                                    detail::make_integer_constants(width, frac_width, is_signed));
+  }
+};
+static_assert(NumberFormat<integer_format>);
+
+/// HEAD `integer_floor_quantizer`: as integer_format with floor (toward -inf) in place of rounding.
+struct integer_floor_format {
+  int width;
+  int frac_width;
+  bool is_signed = true;
+
+  /// Throws config_error for width outside [1, 64] or frac_width outside [-149, 127].
+  integer_floor_format(int width_, int frac_width_, bool is_signed_ = true)
+      : width(width_), frac_width(frac_width_), is_signed(is_signed_) {
+    detail::check_integer_params("integer_floor", width, frac_width);
+  }
+
+  /// HEAD's default when frac_width is None: frac_width = width // 2.
+  [[nodiscard]] static integer_floor_format with_default_frac(int width_, bool is_signed_ = true) {
+    if (width_ < 1) detail::throw_param("integer_floor", "width", width_, "must be in [1, 64]");
+    return integer_floor_format(width_, width_ / 2, is_signed_);
+  }
+
+  [[nodiscard]] static constexpr std::string_view name() { return "integer_floor"; }
+
+  [[nodiscard]] float quantize(float x) const {
+    return one(x, detail::make_integer_constants(width, frac_width, is_signed));
+  }
+
+  void quantize(std::span<const float> in, std::span<float> out) const {
+    detail::check_same_size(name(), in.size(), out.size());
+    const auto k = detail::make_integer_constants(width, frac_width, is_signed);
+    for (std::size_t i = 0; i < in.size(); ++i) out[i] = one(in[i], k);
+  }
+
+ private:
+  static float one(float x, const detail::integer_constants& k) {
+    const float c = detail::clamp_f32(std::floor(x * k.scale), k.lo, k.hi);
+    return k.multiply_back ? c * k.unscale : c / k.scale;
+  }
+};
+static_assert(NumberFormat<integer_floor_format>);
+
+/// Seed `integer_quantizer_for_hw`: the two's-complement code of the integer quantizer,
+/// (int)clamp(round_half_even(x * 2^f), -2^(w-1), 2^(w-1)-1) mod 2^w, in [0, 2^w) (for w = 32 the
+/// code's bit pattern read as int32). NaN has no code in MASE (a platform-dependent cast); here it
+/// encodes as 0, which is what x86 gives.
+struct integer_for_hw_format {
+  int width;       ///< 1..32
+  int frac_width;  ///< -149..127
+
+  /// Throws config_error for width outside [1, 32] or frac_width outside [-149, 127].
+  integer_for_hw_format(int width_, int frac_width_) : width(width_), frac_width(frac_width_) {
+    detail::check_range("integer_for_hw", "width", width, 1, 32);
+    detail::check_range("integer_for_hw", "frac_width", frac_width, -149, 127);
+  }
+
+  [[nodiscard]] static constexpr std::string_view name() { return "integer_for_hw"; }
+
+  [[nodiscard]] std::int32_t encode(float x) const { return one(x, detail::make_integer_constants(width, frac_width, true)); }
+
+  /// Writes the code of every element of `in` into `codes` (same size; shape_error otherwise).
+  void encode(std::span<const float> in, std::span<std::int32_t> codes) const {
+    detail::check_same_size(name(), in.size(), codes.size());
+    const auto k = detail::make_integer_constants(width, frac_width, true);
+    for (std::size_t i = 0; i < in.size(); ++i) codes[i] = one(in[i], k);
+  }
+
+ private:
+  [[nodiscard]] std::int32_t one(float x, const detail::integer_constants& k) const {
+    const float c = detail::clamp_f32(detail::round_half_even_f32(x * k.scale), k.lo, k.hi);
+    if (std::isnan(c)) return 0;
+    // |c| <= 2^31 here, so the int64 conversion is exact; mod 2^w keeps the low w bits.
+    const auto v = static_cast<std::uint64_t>(static_cast<std::int64_t>(c));
+    const std::uint64_t mask = (std::uint64_t{1} << width) - 1;
+    return static_cast<std::int32_t>(static_cast<std::uint32_t>(v & mask));
+  }
+};
+
+/// HEAD `scale_integer_quantizer` (`quantile` is ignored by MASE and absent here). One scale per row
+/// of the last dimension: X = max|x| + 1e-9f, s = (1/X) * 2^(w-1) signed or (1/X) * 2^w unsigned,
+/// y = clamp(round_half_even(x*s), lo, hi) / s. The row maximum always clips to hi/s; an all-zero row
+/// gives 0 and a NaN anywhere in a row makes the whole row NaN. Needs the shape (rank >= 1).
+struct scale_integer_format {
+  int width;  ///< 1..64
+  bool is_signed = true;
+
+  /// Throws config_error for width outside [1, 64].
+  explicit scale_integer_format(int width_, bool is_signed_ = true) : width(width_), is_signed(is_signed_) {
+    detail::check_range("scale_integer", "width", width, 1, 64);
+  }
+
+  [[nodiscard]] static constexpr std::string_view name() { return "scale_integer"; }
+
+  /// Quantizes a C-order tensor of `shape` row by row (rows = the last dimension). shape_error when
+  /// the shape is empty or its element count differs from in/out.
+  void quantize(std::span<const float> in, std::span<const std::size_t> shape, std::span<float> out) const {
+    detail::check_same_size(name(), in.size(), out.size());
+    if (shape.empty()) throw shape_error("scale_integer.quantize: shape is empty: rank must be >= 1");
+    std::size_t n = 1;
+    for (auto d : shape) n *= d;
+    if (n != in.size())
+      throw shape_error("scale_integer.quantize: shape has " + std::to_string(n) + " elements but input has " +
+                        std::to_string(in.size()));
+    const std::size_t row = shape.back();
+    if (row == 0) return;
+    const auto k = detail::make_integer_constants(width, 0, is_signed);
+    const float levels = detail::exp2_int_f32(is_signed ? width - 1 : width);
+    for (std::size_t r = 0; r < n / row; ++r) {
+      const std::size_t base = r * row;
+      float m = 0.0f;  // torch.max propagates NaN
+      for (std::size_t i = 0; i < row; ++i) {
+        const float a = std::fabs(in[base + i]);
+        m = (std::isnan(a) || a > m) ? a : m;
+        if (std::isnan(m)) break;
+      }
+      const float xmax = m + 1e-9f;
+      const float s = (1.0f / xmax) * levels;
+      for (std::size_t i = 0; i < row; ++i) {
+        const float c = detail::clamp_f32(detail::round_half_even_f32(in[base + i] * s), k.lo, k.hi);
+        out[base + i] = c / s;
+      }
+    }
+  }
+};
+static_assert(BlockNumberFormat<scale_integer_format>);
+
+}  // namespace mixprec
