@@ -8,12 +8,13 @@
 
 #include <mixprec/numbers/integer.hpp>
 
-#include "golden_cases.hpp"
+#include "golden_elementwise.hpp"
 
 namespace {
 
 using mixprec::config_error;
 using mixprec::shape_error;
+using mixprec::testing::check_elementwise_case;
 using mixprec::testing::count_bit_mismatches;
 using mixprec::testing::golden_array;
 using mixprec::testing::golden_cases;
@@ -22,25 +23,6 @@ std::uint32_t bits(float v) { return std::bit_cast<std::uint32_t>(v); }
 bool same_bits(float a, float b) { return bits(a) == bits(b); }
 constexpr float inf = std::numeric_limits<float>::infinity();
 const float qnan = std::numeric_limits<float>::quiet_NaN();
-
-template <class Format>
-void check_elementwise_case(const nlohmann::json& c, const Format& f) {
-  const auto input = golden_array(c["input"].get<std::string>()).as<float>();
-  const auto expected = golden_array(c["output"].get<std::string>()).as<float>();
-  std::vector<float> out(input.size());
-  f.quantize(input, out);
-  CHECK_MESSAGE(count_bit_mismatches(out, expected, input, c["id"]) == 0, c["id"]);
-  // The scalar path and the in-place span path agree with the out-of-place kernel.
-  std::vector<float> inplace = input;
-  f.quantize(inplace, inplace);
-  std::size_t scalar_bad = 0, inplace_bad = 0;
-  for (std::size_t i = 0; i < input.size(); ++i) {
-    if (!same_bits(f.quantize(input[i]), out[i])) ++scalar_bad;
-    if (!same_bits(inplace[i], out[i])) ++inplace_bad;
-  }
-  CHECK(scalar_bad == 0);
-  CHECK(inplace_bad == 0);
-}
 
 }  // namespace
 

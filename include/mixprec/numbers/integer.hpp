@@ -17,15 +17,6 @@ namespace mixprec {
 
 namespace detail {
 
-/// Round half to even for every float32, branch-free: below 2^23 in magnitude, adding and removing
-/// 2^23 leaves the nearest integer (ties to even, since 2^23 is even); at and above 2^23, and for
-/// inf/NaN, v is already integral. The sign is restored so round(-0.3) = -0, as torch.round gives.
-inline float round_half_even_f32(float v) {
-  const float a = std::fabs(v);
-  const float r = (a + 0x1p23f) - 0x1p23f;
-  return a < 0x1p23f ? std::copysign(r, v) : v;
-}
-
 /// Constants of one integer quantization, computed once per call.
 struct integer_constants {
   float scale;    ///< float32(2^frac_width), exact

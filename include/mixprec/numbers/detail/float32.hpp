@@ -20,6 +20,15 @@ inline float clamp_f32(float v, float lo, float hi) {
   return hi < a ? hi : a;
 }
 
+/// Round half to even for every float32, branch-free: below 2^23 in magnitude, adding and removing
+/// 2^23 leaves the nearest integer (ties to even, since 2^23 is even); at and above 2^23, and for
+/// inf/NaN, v is already integral. The sign is restored so round(-0.3) = -0, as torch.round gives.
+inline float round_half_even_f32(float v) {
+  const float a = std::fabs(v);
+  const float r = (a + 0x1p23f) - 0x1p23f;
+  return a < 0x1p23f ? std::copysign(r, v) : v;
+}
+
 /// torch.sign: -1, 0 or +1, and 0 for NaN.
 inline float sign_f32(float v) { return v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f); }
 
