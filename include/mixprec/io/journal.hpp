@@ -1,0 +1,194 @@
+// The search journal (decisions.md 14): one JSON line per finished trial, appended and flushed to
+// disk before the next trial starts, after a header line that identifies the search. Resuming
+// reads it back; a last line cut short by a kill is dropped, any other damage is an error.
+#pragma once
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <mixprec/error.hpp>
+#include <mixprec/search/trial.hpp>
+
+namespace mixprec::io {
+
+/// What identifies a search: resuming with a different space, objectives or sampler is refused.
+struct journal_header {
+  std::vector<dimension> dimensions;
+  std::vector<direction> directions;
+  std::string sampler;
+  std::uint32_t seed = 0;
+
+  [[nodiscard]] nlohmann::json to_json() const {
+    nlohmann::json j;
+    j["mixprec_journal"] = 1;
+    j["sampler"] = sampler;
+    j["seed"] = seed;
+    for (const auto& d : dimensions) j["dimensions"].push_back({d.name, d.n_choices});
+    for (auto d : directions) j["directions"].push_back(std::string(to_string(d)));
+    return j;
+  }
+};
+
+/// One finished trial as a journal line.
+inline nlohmann::json trial_to_json(const trial& t) {
+  nlohmann::json j;
+  j["number"] = t.number;
+  j["state"] = std::string(to_string(t.state));
+  j["params"] = t.params;
+  nlohmann::json values = nlohmann::json::array();
+  for (double v : t.values) {
+    if (std::isfinite(v)) values.push_back(v);
+    else values.push_back(std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf"));  // JSON has no inf
+  }
+  j["values"] = values;
+  j["user_attrs"] = nlohmann::json::object();
+  for (const auto& [group, metrics] : t.user_attrs)
+    for (const auto& [k, v] : metrics) j["user_attrs"][group][k] = v;
+  if (t.fixed_params) j["fixed_params"] = *t.fixed_params;
+  j["datetime_start"] = t.datetime_start_ms;
+  j["datetime_complete"] = t.datetime_complete_ms;
+  return j;
+}
+
+inline trial trial_from_json(const nlohmann::json& j) {
+  trial t;
+  t.number = j.at("number").get<std::size_t>();
+  const std::string s = j.at("state").get<std::string>();
+  if (s == "COMPLETE") t.state = trial_state::complete;
+  else if (s == "FAIL") t.state = trial_state::fail;
+  else if (s == "PRUNED") t.state = trial_state::pruned;
+  else throw io_error("journal: trial " + std::to_string(t.number) + " has state \"" + s +
+                      "\"; expected COMPLETE, FAIL or PRUNED");
+  t.params = j.at("params").get<std::vector<std::size_t>>();
+  for (const auto& v : j.at("values")) {
+    if (v.is_number()) t.values.push_back(v.get<double>());
+    else {
+      const std::string w = v.get<std::string>();
+      t.values.push_back(w == "inf" ? HUGE_VAL : w == "-inf" ? -HUGE_VAL : std::nan(""));
+    }
+  }
+  for (const auto& [group, metrics] : j.at("user_attrs").items())
+    for (const auto& [k, v] : metrics.items()) t.user_attrs[group][k] = v.get<double>();
+  if (j.contains("fixed_params")) t.fixed_params = j["fixed_params"].get<std::vector<std::size_t>>();
+  t.datetime_start_ms = j.at("datetime_start").get<std::int64_t>();
+  t.datetime_complete_ms = j.at("datetime_complete").get<std::int64_t>();
+  return t;
+}
+
+/// What a journal holds.
+struct journal_contents {
+  nlohmann::json header;
+  std::vector<trial> trials;  ///< in file order
+  bool dropped_torn_line = false;  ///< the last line was cut short (a kill mid-write) and ignored
+};
+
+/// Reads a journal. Throws io_error naming the file and line for anything but a torn last line.
+inline journal_contents read_journal(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw io_error(file.string() + ": cannot open journal");
+  const std::string text{std::istreambuf_iterator<char>(in), {}};
+  journal_contents out;
+  std::size_t pos = 0, line_no = 0;
+  while (pos < text.size()) {
+    const auto end = text.find('\n', pos);
+    const bool complete_line = end != std::string::npos;
+    const std::string line = text.substr(pos, complete_line ? end - pos : std::string::npos);
+    pos = complete_line ? end + 1 : text.size();
+    ++line_no;
+    if (line.empty()) continue;
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::parse_error&) {
+      if (!complete_line) {  // the write of the last line was interrupted
+        out.dropped_torn_line = true;
+        break;
+      }
+      throw io_error(file.string() + ":" + std::to_string(line_no) + ": corrupt journal line");
+    }
+    try {
+      if (line_no == 1) {
+        if (!j.contains("mixprec_journal"))
+          throw io_error(file.string() + ":1: not a mixprec journal (no header line)");
+        out.header = std::move(j);
+      } else {
+        out.trials.push_back(trial_from_json(j));
+      }
+    } catch (const nlohmann::json::exception& e) {
+      throw io_error(file.string() + ":" + std::to_string(line_no) + ": malformed journal entry: " + e.what());
+    }
+  }
+  if (out.header.is_null()) throw io_error(file.string() + ": empty journal (no header line)");
+  return out;
+}
+
+/// Appends finished trials to a journal, each line flushed and synced before `append` returns.
+class journal_writer {
+ public:
+  /// Opens `file` for appending; a new (or empty) file gets `header` as its first line, an
+  /// existing one must carry the same header (else io_error: the search would not match).
+  journal_writer(const std::filesystem::path& file, const journal_header& header) : path_(file) {
+    const nlohmann::json h = header.to_json();
+    if (std::filesystem::exists(file) && std::filesystem::file_size(file) > 0) {
+      const journal_contents existing = read_journal(file);
+      if (existing.header != h)
+        throw io_error(file.string() + ": the journal belongs to a different search (space, objectives, sampler "
+                       "or seed differ); use another output folder or remove it");
+      if (existing.dropped_torn_line) truncate_torn_tail(file);
+    } else if (file.has_parent_path()) {
+      std::filesystem::create_directories(file.parent_path());
+    }
+    fd_ = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd_ < 0) throw io_error(file.string() + ": cannot open journal for appending");
+    if (std::filesystem::file_size(file) == 0) write_line(h.dump());
+  }
+  journal_writer(const journal_writer&) = delete;
+  journal_writer& operator=(const journal_writer&) = delete;
+  ~journal_writer() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  /// Appends one finished trial; thread-safe.
+  void append(const trial& t) {
+    std::lock_guard lock(mutex_);
+    write_line(trial_to_json(t).dump());
+  }
+
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+ private:
+  void write_line(std::string line) {
+    line.push_back('\n');
+    std::size_t done = 0;
+    while (done < line.size()) {
+      const auto n = ::write(fd_, line.data() + done, line.size() - done);
+      if (n < 0) throw io_error(path_.string() + ": journal write failed");
+      done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd_) != 0) throw io_error(path_.string() + ": journal sync failed");
+  }
+
+  // Cuts a torn last line so that new lines start on a line of their own.
+  static void truncate_torn_tail(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    const std::string text{std::istreambuf_iterator<char>(in), {}};
+    const auto last_newline = text.rfind('\n');
+    std::filesystem::resize_file(file, last_newline == std::string::npos ? 0 : last_newline + 1);
+  }
+
+  std::filesystem::path path_;
+  int fd_ = -1;
+  std::mutex mutex_;
+};
+
+}  // namespace mixprec::io
