@@ -1,0 +1,24 @@
+// mixprec-toy: ToyNet on ToyTiny from the command line. Each subcommand lives in its own
+// cmd_<name>.hpp; this file only registers them and dispatches.
+#include <exception>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include "cmd_train.hpp"
+
+int main(int argc, char** argv) {
+  namespace toy = mixprec::toy;
+  CLI::App app{"mixprec-toy: train, evaluate and quantize ToyNet on ToyTiny"};
+  app.require_subcommand(1);
+  toy::train_command_options train_opts;
+  CLI::App* train_cmd = toy::add_train_command(app, train_opts);
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (train_cmd->parsed()) return toy::run_train_command(train_opts);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "mixprec-toy: error: {}\n", e.what());
+    return 1;
+  }
+  return 1;
+}
