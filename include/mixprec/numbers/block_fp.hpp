@@ -70,7 +70,7 @@ class block_fp_format {
         const float sgn = detail::sign_f32(v + 1e-9f);
         const float mag = std::fabs(v) + 1e-9f;
         const float ratio = exact_inverse ? mag * inverse : mag / scale;
-        const float k = detail::clamp_f32(std::nearbyint(ratio * shift), 0.0f, kmax);
+        const float k = detail::clamp_f32(detail::round_half_even_f32(ratio * shift), 0.0f, kmax);
         float q = sgn * scale * (k / shift);
         if (fold) q = q + 0.0f;
         const float z = std::fabs(v) <= 1e-8f ? 1.0f : 0.0f;

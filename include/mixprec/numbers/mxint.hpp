@@ -76,7 +76,7 @@ class mxint_format {
       const float code = detail::clamp_f32(s + scale_bias_, 0.0f, code_max_);
       const float out_scale = detail::pow2_f32(code - scale_bias_);
       layout.for_each_in_block(j, [&](std::size_t i) {
-        const float k = detail::clamp_f32(std::nearbyint((x[i] / scale) * half), lo, hi);
+        const float k = detail::clamp_f32(detail::round_half_even_f32((x[i] / scale) * half), lo, hi);
         y[i] = (k / half) * out_scale;
       });
     }
