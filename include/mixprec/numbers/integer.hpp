@@ -204,12 +204,8 @@ struct scale_integer_format {
   /// the shape is empty or its element count differs from in/out.
   void quantize(std::span<const float> in, std::span<const std::size_t> shape, std::span<float> out) const {
     detail::check_same_size(name(), in.size(), out.size());
-    if (shape.empty()) throw shape_error("scale_integer.quantize: shape is empty: rank must be >= 1");
-    std::size_t n = 1;
-    for (auto d : shape) n *= d;
-    if (n != in.size())
-      throw shape_error("scale_integer.quantize: shape has " + std::to_string(n) + " elements but input has " +
-                        std::to_string(in.size()));
+    detail::check_shape(name(), shape, in.size());
+    const std::size_t n = in.size();
     const std::size_t row = shape.back();
     if (row == 0) return;
     const auto k = detail::make_integer_constants(width, 0, is_signed);

@@ -54,6 +54,29 @@ inline void check_same_size(std::string_view format, std::size_t in, std::size_t
                       " elements but output has " + std::to_string(out) + ": sizes must match");
 }
 
+/// shape_error unless `shape` has `rank` dimensions (any rank when rank is 0) whose product is `size`.
+inline void check_shape(std::string_view format, std::span<const std::size_t> shape, std::size_t size,
+                        std::size_t rank = 0) {
+  if (rank != 0 && shape.size() != rank)
+    throw shape_error(std::string(format) + ".quantize: shape has rank " + std::to_string(shape.size()) +
+                      ": must be " + std::to_string(rank) + "-D (N, C, H, W), as in MASE");
+  if (shape.empty())
+    throw shape_error(std::string(format) + ".quantize: shape is empty: rank must be >= 1");
+  std::size_t n = 1;
+  for (const auto d : shape) n *= d;
+  if (n != size)
+    throw shape_error(std::string(format) + ".quantize: shape has " + std::to_string(n) +
+                      " elements but the input has " + std::to_string(size));
+}
+
+/// A float32 sum as torch would give it where every partial sum is exact (accumulated in double,
+/// rounded once); elsewhere it is the correctly rounded sum, which torch's order may miss by an ulp.
+inline float sum_f32(const float* p, std::size_t n) {
+  double s = 0.0;
+  for (std::size_t i = 0; i < n; ++i) s += static_cast<double>(p[i]);
+  return static_cast<float>(s);
+}
+
 /// Throws config_error "<format>.<field> = <value>: <expectation>".
 [[noreturn]] inline void throw_param(std::string_view format, std::string_view field, long long value,
                                      std::string_view expectation) {
