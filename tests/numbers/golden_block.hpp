@@ -36,3 +36,20 @@ inline std::vector<int> int_list(const nlohmann::json& v) {
 inline std::uint32_t float_bits(float v) { return std::bit_cast<std::uint32_t>(v); }
 
 }  // namespace mixprec::testing
+
+namespace mixprec::testing {
+
+/// Runs `f` on `x` of `shape` and returns the result.
+template <class Format>
+std::vector<float> run_block(const Format& f, const std::vector<float>& x, std::vector<std::size_t> shape) {
+  std::vector<float> y(x.size());
+  f.quantize(x, shape, y);
+  return y;
+}
+
+/// True when `got` and `want` agree bit for bit (any NaN equals any NaN; the sign of zero counts).
+inline bool same_bits(const std::vector<float>& got, const std::vector<float>& want, const std::string& what) {
+  return count_bit_mismatches(got, want, want, what) == 0;
+}
+
+}  // namespace mixprec::testing

@@ -21,7 +21,7 @@ namespace mixprec {
 struct block_fp_params {
   int width = 12;                    ///< sign + mantissa bits, 1..64 (mantissa M = width - 1)
   int exponent_width = 8;            ///< shared exponent bits, 1..30
-  std::optional<int> exponent_bias;  ///< nullopt = MASE's None: 2^(exponent_width-1) - 1
+  std::optional<int> exponent_bias = std::nullopt;  ///< nullopt = MASE's None: 2^(exponent_width-1) - 1
   std::vector<int> block_size{16};   ///< MASE's block_size list (entries >= 1, or -1 = whole dim)
   bool skip_first_dim = true;        ///< true: per-row (2-D) / per-sample (3-D) blocks
 };
