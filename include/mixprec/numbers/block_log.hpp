@@ -33,7 +33,7 @@ inline float round_log2_f32(float v) {
     const int k = static_cast<int>(biased) - 127;
     // |k| <= 127, so float32 log2 has an ulp <= 2^-17: it cannot move across k + 1/2 from there.
     if (mant < lo) return static_cast<float>(k);
-    if (mant > hi) return static_cast<float>(k + 1);
+    if (mant > hi) return k == -1 ? -0.0f : static_cast<float>(k + 1);  // round(-0.4) is -0
   }
   return std::nearbyint(log2_f32(v));
 }
