@@ -1,0 +1,279 @@
+// Loading and saving a model as a folder: `model.json` (the layers) plus one float32 .npy per
+// tensor in PyTorch layout, named `<node>.weight.npy` / `<node>.bias.npy` like a state_dict's keys
+// with '.' -> '_' in the module path, so PyTorch models come in unchanged.
+//
+// model.json schema (unknown keys are errors):
+//   { "input": {"name": "x", "shape": [C, H, W] or [features]},     name optional, default "x"
+//     "nodes": [ { "name": "seq_blocks_0",                          unique
+//                  "op": "linear" | "relu" | "conv2d" | "max_pool2d" | "avg_pool2d" | "flatten" | "add",
+//                  "inputs": ["x"],                                 optional; default: the previous node
+//                                                                   (add: exactly two, the second is the residual)
+//                  "attributes": {...} } ] }                        optional for relu, flatten and add
+// attributes: linear {in_features, out_features, bias (default true)};
+//   conv2d {in_channels, out_channels, kernel_size, stride (1), padding (0), dilation (1), groups (1), bias (true)};
+//   max_pool2d / avg_pool2d {kernel_size, stride (= kernel_size), padding (0)}.
+//   kernel_size, stride and padding are an integer or [h, w]; only dilation = 1 and groups = 1 are supported.
+// Tensors: linear weight (out, in), conv2d weight (out, in, kh, kw), bias (out,), all '<f4'.
+#pragma once
+#include <array>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <mixprec/error.hpp>
+#include <mixprec/graph/model.hpp>
+#include <mixprec/io/npy.hpp>
+
+namespace mixprec {
+
+namespace detail {
+
+inline std::string json_brief(const nlohmann::json& v) {
+  std::string s = v.dump();
+  return s.size() > 60 ? s.substr(0, 57) + "..." : s;
+}
+
+// A non-negative integer at `where` (a key path inside `file`), at least `min`.
+inline std::size_t json_size(const nlohmann::json& v, const std::string& file, const std::string& where,
+                             std::size_t min) {
+  if (!v.is_number_integer() || v.get<long long>() < static_cast<long long>(min))
+    throw config_error(file + ": " + where + " = " + json_brief(v) + ": expected an integer >= " + std::to_string(min));
+  return v.get<std::size_t>();
+}
+
+// An integer or [h, w] pair.
+inline std::array<std::size_t, 2> json_pair(const nlohmann::json& v, const std::string& file, const std::string& where,
+                                            std::size_t min) {
+  if (v.is_array()) {
+    if (v.size() != 2)
+      throw config_error(file + ": " + where + " = " + json_brief(v) + ": expected an integer or [h, w]");
+    return {json_size(v[0], file, where + "[0]", min), json_size(v[1], file, where + "[1]", min)};
+  }
+  const std::size_t s = json_size(v, file, where, min);
+  return {s, s};
+}
+
+inline void json_check_keys(const nlohmann::json& obj, const std::set<std::string>& valid, const std::string& file,
+                            const std::string& where) {
+  for (const auto& [k, v] : obj.items())
+    if (!valid.count(k)) {
+      std::string list;
+      for (const auto& s : valid) list += (list.empty() ? "" : ", ") + s;
+      throw config_error(file + ": " + where + "." + k + ": unknown key (valid keys: " + list + ")");
+    }
+}
+
+inline matrix read_tensor(const std::filesystem::path& file, const std::vector<std::size_t>& shape) {
+  const io::npy_array a = io::read_npy(file, io::npy_dtype::f4, shape);
+  const std::size_t rows = shape[0];
+  const std::size_t cols = a.size() / (rows == 0 ? 1 : rows);
+  matrix m(static_cast<Eigen::Index>(shape.size() == 1 ? 1 : rows),
+           static_cast<Eigen::Index>(shape.size() == 1 ? rows : cols));
+  std::memcpy(m.data(), a.bytes.data(), a.bytes.size());
+  return m;
+}
+
+}  // namespace detail
+
+/// Builds a model from a description (the model.json schema above) and the tensors in `folder`.
+/// `source` names the description in messages. Errors: config_error (bad description: unknown op,
+/// unknown input node, bad attribute, naming the file and key path), io_error (missing tensor file,
+/// wrong dtype, wrong shape with the expected one), shape_error (inconsistent layer sizes).
+inline model load_model(const nlohmann::json& desc, const std::filesystem::path& folder,
+                        const std::string& source = "model.json") {
+  const std::string& f = source;
+  if (!desc.is_object()) throw config_error(f + ": expected a JSON object with \"input\" and \"nodes\"");
+  detail::json_check_keys(desc, {"input", "nodes"}, f, "");
+  if (!desc.contains("input") || !desc["input"].is_object())
+    throw config_error(f + ": input: missing (expected {\"name\": \"x\", \"shape\": [...]})");
+  const auto& input = desc["input"];
+  detail::json_check_keys(input, {"name", "shape"}, f, "input");
+  std::string input_name = "x";
+  if (input.contains("name")) {
+    if (!input["name"].is_string()) throw config_error(f + ": input.name = " + detail::json_brief(input["name"]) + ": expected a string");
+    input_name = input["name"].get<std::string>();
+  }
+  if (!input.contains("shape") || !input["shape"].is_array())
+    throw config_error(f + ": input.shape: missing (expected [features] or [C, H, W])");
+  std::vector<std::size_t> shape;
+  for (std::size_t k = 0; k < input["shape"].size(); ++k)
+    shape.push_back(detail::json_size(input["shape"][k], f, "input.shape[" + std::to_string(k) + "]", 1));
+  if (shape.size() != 1 && shape.size() != 3)
+    throw config_error(f + ": input.shape = " + detail::json_brief(input["shape"]) + ": expected [features] or [C, H, W]");
+  model m(shape, input_name);
+  if (!desc.contains("nodes") || !desc["nodes"].is_array()) throw config_error(f + ": nodes: missing (expected an array)");
+  const auto& nodes = desc["nodes"];
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const std::string where = "nodes[" + std::to_string(i) + "]";
+    const auto& jn = nodes[i];
+    if (!jn.is_object()) throw config_error(f + ": " + where + ": expected an object");
+    detail::json_check_keys(jn, {"name", "op", "inputs", "attributes"}, f, where);
+    if (!jn.contains("name") || !jn["name"].is_string())
+      throw config_error(f + ": " + where + ".name: missing (expected a string)");
+    if (!jn.contains("op") || !jn["op"].is_string())
+      throw config_error(f + ": " + where + ".op: missing (expected a string)");
+    node n;
+    n.name = jn["name"].get<std::string>();
+    n.op = parse_op_kind(jn["op"].get<std::string>(), f + ": " + where + ".op");
+    if (jn.contains("inputs")) {
+      if (!jn["inputs"].is_array()) throw config_error(f + ": " + where + ".inputs = " + detail::json_brief(jn["inputs"]) + ": expected an array of node names");
+      for (const auto& in : jn["inputs"]) {
+        if (!in.is_string()) throw config_error(f + ": " + where + ".inputs: " + detail::json_brief(in) + " is not a node name");
+        n.inputs.push_back(in.get<std::string>());
+      }
+    }
+    const nlohmann::json attrs = jn.contains("attributes") ? jn["attributes"] : nlohmann::json::object();
+    if (!attrs.is_object()) throw config_error(f + ": " + where + ".attributes: expected an object");
+    const std::string aw = where + ".attributes";
+    auto need = [&](const char* key) -> const nlohmann::json& {
+      if (!attrs.contains(key)) throw config_error(f + ": " + aw + "." + key + ": missing (required by " + std::string(op_name(n.op)) + ")");
+      return attrs[key];
+    };
+    auto get_bool = [&](const char* key, bool dflt) {
+      if (!attrs.contains(key)) return dflt;
+      if (!attrs[key].is_boolean()) throw config_error(f + ": " + aw + "." + key + " = " + detail::json_brief(attrs[key]) + ": expected true or false");
+      return attrs[key].get<bool>();
+    };
+    bool bias = false;
+    std::vector<std::size_t> wshape;
+    switch (n.op) {
+      case op_kind::linear: {
+        detail::json_check_keys(attrs, {"in_features", "out_features", "bias"}, f, aw);
+        const auto in = detail::json_size(need("in_features"), f, aw + ".in_features", 1);
+        const auto out = detail::json_size(need("out_features"), f, aw + ".out_features", 1);
+        bias = get_bool("bias", true);
+        wshape = {out, in};
+        break;
+      }
+      case op_kind::conv2d: {
+        detail::json_check_keys(attrs, {"in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias"}, f, aw);
+        const auto in = detail::json_size(need("in_channels"), f, aw + ".in_channels", 1);
+        const auto out = detail::json_size(need("out_channels"), f, aw + ".out_channels", 1);
+        n.window.kernel = detail::json_pair(need("kernel_size"), f, aw + ".kernel_size", 1);
+        if (attrs.contains("stride")) n.window.stride = detail::json_pair(attrs["stride"], f, aw + ".stride", 1);
+        if (attrs.contains("padding")) n.window.padding = detail::json_pair(attrs["padding"], f, aw + ".padding", 0);
+        if (attrs.contains("dilation") && detail::json_pair(attrs["dilation"], f, aw + ".dilation", 1) != std::array<std::size_t, 2>{1, 1})
+          throw config_error(f + ": " + aw + ".dilation = " + detail::json_brief(attrs["dilation"]) + ": only 1 is supported");
+        if (attrs.contains("groups") && detail::json_size(attrs["groups"], f, aw + ".groups", 1) != 1)
+          throw config_error(f + ": " + aw + ".groups = " + detail::json_brief(attrs["groups"]) + ": only 1 is supported");
+        bias = get_bool("bias", true);
+        wshape = {out, in, n.window.kernel[0], n.window.kernel[1]};
+        break;
+      }
+      case op_kind::max_pool2d:
+      case op_kind::avg_pool2d: {
+        detail::json_check_keys(attrs, {"kernel_size", "stride", "padding"}, f, aw);
+        n.window.kernel = detail::json_pair(need("kernel_size"), f, aw + ".kernel_size", 1);
+        n.window.stride = attrs.contains("stride") ? detail::json_pair(attrs["stride"], f, aw + ".stride", 1) : n.window.kernel;
+        if (attrs.contains("padding")) n.window.padding = detail::json_pair(attrs["padding"], f, aw + ".padding", 0);
+        break;
+      }
+      case op_kind::relu:
+      case op_kind::flatten:
+      case op_kind::add: detail::json_check_keys(attrs, {}, f, aw); break;
+    }
+    if (!wshape.empty()) {
+      n.weight = detail::read_tensor(folder / (n.name + ".weight.npy"), wshape);
+      if (n.op == op_kind::conv2d)  // (out, in, kh, kw) -> (out, in*kh*kw): same bytes
+        n.weight.resize(static_cast<Eigen::Index>(wshape[0]), static_cast<Eigen::Index>(wshape[1] * wshape[2] * wshape[3]));
+      if (bias) n.bias = detail::read_tensor(folder / (n.name + ".bias.npy"), {wshape[0]});
+    }
+    try {
+      m.add(std::move(n));
+    } catch (const config_error& e) {
+      throw config_error(f + ": " + where + ": " + e.what());
+    } catch (const shape_error& e) {
+      throw shape_error(f + ": " + where + ": " + e.what());
+    }
+  }
+  if (m.size() == 0) throw config_error(f + ": nodes: empty (a model needs at least one node)");
+  return m;
+}
+
+/// Loads `folder/model.json` and its tensors (see load_model above).
+inline model load_model(const std::filesystem::path& folder) {
+  const auto file = folder / "model.json";
+  std::ifstream in(file);
+  if (!in) throw io_error(file.string() + ": cannot open file");
+  nlohmann::json desc;
+  try {
+    desc = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw io_error(file.string() + ": not valid JSON: " + e.what());
+  }
+  return load_model(desc, folder, file.string());
+}
+
+/// The model.json description of a model (the schema above).
+inline nlohmann::ordered_json describe_model(const model& m) {
+  nlohmann::ordered_json d;
+  d["input"] = {{"name", m.input_name()}, {"shape", m.input_shape()}};
+  d["nodes"] = nlohmann::ordered_json::array();
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    const node& n = m[i];
+    nlohmann::ordered_json j;
+    j["name"] = n.name;
+    j["op"] = std::string(op_name(n.op));
+    std::vector<std::string> inputs;
+    for (int id : m.input_ids(i)) inputs.push_back(id < 0 ? m.input_name() : m[static_cast<std::size_t>(id)].name);
+    j["inputs"] = inputs;
+    nlohmann::ordered_json a = nlohmann::ordered_json::object();
+    auto pair = [](const std::array<std::size_t, 2>& p) { return nlohmann::ordered_json::array({p[0], p[1]}); };
+    switch (n.op) {
+      case op_kind::linear:
+        a["in_features"] = n.weight.cols();
+        a["out_features"] = n.weight.rows();
+        a["bias"] = n.bias.size() != 0;
+        break;
+      case op_kind::conv2d:
+        a["in_channels"] = m.in_shape(i)[0];
+        a["out_channels"] = n.weight.rows();
+        a["kernel_size"] = pair(n.window.kernel);
+        a["stride"] = pair(n.window.stride);
+        a["padding"] = pair(n.window.padding);
+        a["bias"] = n.bias.size() != 0;
+        break;
+      case op_kind::max_pool2d:
+      case op_kind::avg_pool2d:
+        a["kernel_size"] = pair(n.window.kernel);
+        a["stride"] = pair(n.window.stride);
+        a["padding"] = pair(n.window.padding);
+        break;
+      default: break;
+    }
+    if (!a.empty()) j["attributes"] = a;
+    d["nodes"].push_back(j);
+  }
+  return d;
+}
+
+/// Saves a model to `folder` (created if needed): model.json plus one .npy per tensor, in the
+/// layout load_model reads. io_error naming the file if anything cannot be written.
+inline void save_model(const model& m, const std::filesystem::path& folder) {
+  std::error_code ec;
+  std::filesystem::create_directories(folder, ec);
+  if (ec) throw io_error(folder.string() + ": cannot create folder: " + ec.message());
+  const auto file = folder / "model.json";
+  {
+    std::ofstream out(file);
+    if (!out) throw io_error(file.string() + ": cannot open file for writing");
+    out << describe_model(m).dump(2) << "\n";
+    if (!out) throw io_error(file.string() + ": write failed");
+  }
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    const node& n = m[i];
+    if (!has_weight(n.op)) continue;
+    std::vector<std::size_t> ws{static_cast<std::size_t>(n.weight.rows()), static_cast<std::size_t>(n.weight.cols())};
+    if (n.op == op_kind::conv2d) ws = {ws[0], m.in_shape(i)[0], n.window.kernel[0], n.window.kernel[1]};
+    io::write_npy(folder / (n.name + ".weight.npy"), n.weight.data(), ws);
+    if (n.bias.size() != 0)
+      io::write_npy(folder / (n.name + ".bias.npy"), n.bias.data(), {static_cast<std::size_t>(n.bias.cols())});
+  }
+}
+
+}  // namespace mixprec

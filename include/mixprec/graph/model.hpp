@@ -1,0 +1,315 @@
+// A model as an ordered graph (a DAG in topological order) of named nodes, as MASE traces it
+// (`seq_blocks_0`, ...), with float32 parameters in PyTorch layout and a batched forward pass
+// whose buffers live in a reusable workspace, so repeated forwards do not allocate.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include <mixprec/error.hpp>
+#include <mixprec/graph/ops.hpp>
+
+namespace mixprec {
+
+/// One node of a model graph.
+struct node {
+  std::string name;                 ///< unique, e.g. MASE's "seq_blocks_0"
+  op_kind op = op_kind::linear;
+  std::vector<std::string> inputs;  ///< earlier nodes or the model input; empty = the previous node (add: 2 names)
+  matrix weight;   ///< linear: (out, in); conv2d: (out, in*kh*kw) i.e. PyTorch's (out, in, kh, kw) flattened
+  matrix bias;     ///< empty (no bias) or 1 x out
+  window2d window; ///< conv2d and pooling geometry (pooling: stride defaults to the kernel at load)
+};
+
+/// Buffers of one forward pass (per-node outputs, quantized inputs, im2col columns). They only
+/// grow, so a workspace reused across calls makes repeated forwards allocation-free. One per thread.
+struct forward_workspace {
+  std::vector<std::vector<float>> outputs;  ///< one per node
+  std::vector<std::vector<float>> scratch;  ///< one per node: its quantized input
+  std::vector<float> extra;                 ///< the second quantized operand of add
+  std::vector<float> cols;                  ///< im2col columns of one sample
+
+  /// `b` with at least n elements (grows, never shrinks).
+  static float* grow(std::vector<float>& b, std::size_t n) {
+    if (b.size() < n) b.resize(n);
+    return b.data();
+  }
+};
+
+/// An ordered graph of nodes with one input (named "x" by default, MASE's placeholder) and one
+/// output (the last node). Shapes are per sample, without the batch dimension: {features} or {C, H, W}.
+class model {
+ public:
+  /// A model whose input has the per-sample shape `input_shape` (rank 1 or 3, no zero extent).
+  explicit model(std::vector<std::size_t> input_shape, std::string input_name = "x")
+      : input_name_(std::move(input_name)), input_shape_(std::move(input_shape)) {
+    if (input_shape_.size() != 1 && input_shape_.size() != 3)
+      throw shape_error("model input shape " + shape_string(input_shape_) + ": rank must be 1 (features) or 3 (C, H, W)");
+    for (auto d : input_shape_)
+      if (d == 0) throw shape_error("model input shape " + shape_string(input_shape_) + ": extents must be >= 1");
+  }
+
+  /// Appends a node after checking it: unique name, known inputs (config_error), parameter and
+  /// input shapes consistent with the op (shape_error, naming the node and the expected shape).
+  void add(node n);
+
+  [[nodiscard]] const std::vector<node>& nodes() const { return nodes_; }
+  [[nodiscard]] std::size_t size() const { return nodes_.size(); }
+  [[nodiscard]] const node& operator[](std::size_t i) const { return nodes_[i]; }
+  [[nodiscard]] const std::string& input_name() const { return input_name_; }
+  [[nodiscard]] const std::vector<std::size_t>& input_shape() const { return input_shape_; }
+  /// Elements per sample of the input.
+  [[nodiscard]] std::size_t input_size() const { return product(input_shape_); }
+  /// Per-sample output shape of node i.
+  [[nodiscard]] const std::vector<std::size_t>& out_shape(std::size_t i) const { return info_[i].out_shape; }
+  /// Per-sample input shape of node i's first input.
+  [[nodiscard]] const std::vector<std::size_t>& in_shape(std::size_t i) const {
+    return info_[i].inputs[0] < 0 ? input_shape_ : info_[static_cast<std::size_t>(info_[i].inputs[0])].out_shape;
+  }
+  /// Elements per sample of the model output (the last node); 0 for an empty model.
+  [[nodiscard]] std::size_t output_size() const { return nodes_.empty() ? 0 : info_.back().out_size; }
+  /// Indexes of node i's inputs (-1 = the model input).
+  [[nodiscard]] std::span<const int> input_ids(std::size_t i) const { return info_[i].inputs; }
+  /// Index of the node called `name`, if any.
+  [[nodiscard]] std::optional<std::size_t> find(std::string_view name) const {
+    for (std::size_t i = 0; i < nodes_.size(); ++i)
+      if (nodes_[i].name == name) return i;
+    return std::nullopt;
+  }
+  /// Multiply-accumulates per sample of node i (linear: in*out, conv2d: out*in*kh*kw*Ho*Wo; else 0).
+  [[nodiscard]] std::size_t macs(std::size_t i) const {
+    const node& n = nodes_[i];
+    if (!has_weight(n.op)) return 0;
+    return static_cast<std::size_t>(n.weight.size()) * (n.op == op_kind::conv2d ? out_shape(i)[1] * out_shape(i)[2] : 1);
+  }
+
+  /// Float forward pass of a batch x (rows = samples, input_size() columns). The result views
+  /// the workspace and is valid until its next use.
+  [[nodiscard]] matrix_view forward(matrix_view x, forward_workspace& ws) const;
+  /// Convenience forward that allocates its own workspace and returns a copy.
+  [[nodiscard]] matrix forward(const matrix& x) const {
+    forward_workspace ws;
+    return matrix(forward(matrix_view(x.data(), x.rows(), x.cols()), ws));
+  }
+
+  /// Runs the graph with per-node parameters and input quantization supplied by `hooks`:
+  /// `hooks.weight(i)`, `hooks.bias(i)` (const matrix&), and
+  /// `hooks.quantize_input(i, in, out, count)` -> bool (false: node i's input is not quantized).
+  template <class Hooks>
+  [[nodiscard]] matrix_view run(matrix_view x, forward_workspace& ws, const Hooks& hooks) const;
+
+  /// "(2, 3, 4)" for error messages.
+  static std::string shape_string(std::span<const std::size_t> s) {
+    std::string r = "(";
+    for (std::size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
+    return r + (s.size() == 1 ? ",)" : ")");
+  }
+
+ private:
+  struct node_info {
+    std::vector<int> inputs;
+    std::vector<std::size_t> out_shape;
+    std::size_t out_size = 0;
+  };
+  static std::size_t product(std::span<const std::size_t> s) {
+    std::size_t p = 1;
+    for (auto d : s) p *= d;
+    return p;
+  }
+  [[noreturn]] void bad_shape(const node& n, const std::string& what) const {
+    throw shape_error("node '" + n.name + "' (" + std::string(op_name(n.op)) + "): " + what);
+  }
+
+  std::string input_name_;
+  std::vector<std::size_t> input_shape_;
+  std::vector<node> nodes_;
+  std::vector<node_info> info_;
+};
+
+inline void model::add(node n) {
+  if (n.name.empty()) throw config_error("node name is empty: every node needs a unique name");
+  if (n.name == input_name_ || find(n.name))
+    throw config_error("node name '" + n.name + "' is used twice: names must be unique");
+  node_info info;
+  if (n.inputs.empty()) {
+    info.inputs.push_back(static_cast<int>(nodes_.size()) - 1);  // -1 = the model input
+  } else {
+    for (const auto& in : n.inputs) {
+      if (in == input_name_) {
+        info.inputs.push_back(-1);
+      } else if (auto j = find(in)) {
+        info.inputs.push_back(static_cast<int>(*j));
+      } else {
+        throw config_error("node '" + n.name + "': input '" + in + "' is not the model input ('" + input_name_ +
+                           "') or an earlier node");
+      }
+    }
+  }
+  const std::size_t want_inputs = n.op == op_kind::add ? 2 : 1;
+  if (info.inputs.size() != want_inputs)
+    throw config_error("node '" + n.name + "' (" + std::string(op_name(n.op)) + "): " +
+                       std::to_string(info.inputs.size()) + " inputs given, expected " + std::to_string(want_inputs));
+  auto shape_of = [&](int id) -> const std::vector<std::size_t>& {
+    return id < 0 ? input_shape_ : info_[static_cast<std::size_t>(id)].out_shape;
+  };
+  const auto& in = shape_of(info.inputs[0]);
+  const std::size_t in_size = product(in);
+  const bool wants_weight = has_weight(n.op);
+  if (!wants_weight && (n.weight.size() != 0 || n.bias.size() != 0)) bad_shape(n, "takes no weight or bias");
+  if (wants_weight && n.bias.size() != 0 && (n.bias.rows() != 1 || n.bias.cols() != n.weight.rows()))
+    bad_shape(n, "bias has shape (" + std::to_string(n.bias.rows()) + ", " + std::to_string(n.bias.cols()) +
+                     "), expected (1, " + std::to_string(n.weight.rows()) + ")");
+  auto check_window = [&](const window2d& g) {
+    for (std::size_t a = 0; a < 2; ++a)
+      if (g.kernel[a] == 0 || g.stride[a] == 0) bad_shape(n, "kernel and stride must be >= 1");
+  };
+  switch (n.op) {
+    case op_kind::linear: {
+      if (in.size() != 1) bad_shape(n, "input shape " + shape_string(in) + ": expected a flat input (add a flatten)");
+      if (n.weight.rows() == 0 || static_cast<std::size_t>(n.weight.cols()) != in_size)
+        bad_shape(n, "weight has shape (" + std::to_string(n.weight.rows()) + ", " + std::to_string(n.weight.cols()) +
+                         "), expected (out_features, " + std::to_string(in_size) + ")");
+      info.out_shape = {static_cast<std::size_t>(n.weight.rows())};
+      break;
+    }
+    case op_kind::conv2d: {
+      check_window(n.window);
+      if (in.size() != 3) bad_shape(n, "input shape " + shape_string(in) + ": expected (C, H, W)");
+      const std::size_t k = n.window.kernel[0] * n.window.kernel[1];
+      if (n.weight.rows() == 0 || static_cast<std::size_t>(n.weight.cols()) != in[0] * k)
+        bad_shape(n, "weight has shape (" + std::to_string(n.weight.rows()) + ", " + std::to_string(n.weight.cols()) +
+                         "), expected (out_channels, " + std::to_string(in[0] * k) + ") = (out, in_channels*kh*kw)");
+      const std::size_t ho = n.window.out_extent(0, in[1]), wo = n.window.out_extent(1, in[2]);
+      if (ho == 0 || wo == 0) bad_shape(n, "the kernel does not fit the padded input " + shape_string(in));
+      info.out_shape = {static_cast<std::size_t>(n.weight.rows()), ho, wo};
+      break;
+    }
+    case op_kind::max_pool2d:
+    case op_kind::avg_pool2d: {
+      check_window(n.window);
+      if (in.size() != 3) bad_shape(n, "input shape " + shape_string(in) + ": expected (C, H, W)");
+      for (std::size_t a = 0; a < 2; ++a)
+        if (2 * n.window.padding[a] > n.window.kernel[a])
+          bad_shape(n, "padding must be at most half the kernel (PyTorch's rule)");
+      const std::size_t ho = n.window.out_extent(0, in[1]), wo = n.window.out_extent(1, in[2]);
+      if (ho == 0 || wo == 0) bad_shape(n, "the kernel does not fit the padded input " + shape_string(in));
+      info.out_shape = {in[0], ho, wo};
+      break;
+    }
+    case op_kind::flatten: info.out_shape = {in_size}; break;
+    case op_kind::relu: info.out_shape = in; break;
+    case op_kind::add: {
+      const auto& other = shape_of(info.inputs[1]);
+      if (other != in)
+        bad_shape(n, "operand shapes " + shape_string(in) + " and " + shape_string(other) + " differ: they must match");
+      info.out_shape = in;
+      break;
+    }
+  }
+  info.out_size = product(info.out_shape);
+  nodes_.push_back(std::move(n));
+  info_.push_back(std::move(info));
+}
+
+template <class Hooks>
+matrix_view model::run(matrix_view x, forward_workspace& ws, const Hooks& hooks) const {
+  if (static_cast<std::size_t>(x.cols()) != input_size())
+    throw shape_error("model.forward: input has " + std::to_string(x.cols()) + " columns, expected " +
+                      std::to_string(input_size()) + " (input shape " + shape_string(input_shape_) + ")");
+  if (nodes_.empty()) throw shape_error("model.forward: the model has no nodes");
+  const auto batch = static_cast<std::size_t>(x.rows());
+  const auto rows = x.rows();
+  ws.outputs.resize(std::max(ws.outputs.size(), nodes_.size()));
+  ws.scratch.resize(std::max(ws.scratch.size(), nodes_.size()));
+  auto src = [&](int id) -> const float* {
+    return id < 0 ? x.data() : ws.outputs[static_cast<std::size_t>(id)].data();
+  };
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    const node& n = nodes_[i];
+    const node_info& info = info_[i];
+    const auto& ishape = in_shape(i);
+    const std::size_t in_size = product(ishape);
+    const std::size_t in_count = batch * in_size;
+    float* out = forward_workspace::grow(ws.outputs[i], batch * info.out_size);
+    const float* in = src(info.inputs[0]);
+    auto quantized = [&](const float* p) -> const float* {
+      float* q = forward_workspace::grow(ws.scratch[i], in_count);
+      return hooks.quantize_input(i, p, q, in_count) ? q : p;
+    };
+    switch (n.op) {
+      case op_kind::linear: {
+        const float* xin = quantized(in);
+        const matrix& w = hooks.weight(i);
+        const matrix& b = hooks.bias(i);
+        matrix_map y(out, rows, w.rows());
+        y.noalias() = matrix_view(xin, rows, w.cols()) * w.transpose();
+        if (b.size() != 0) y.rowwise() += b.row(0);
+        break;
+      }
+      case op_kind::conv2d: {
+        const float* xin = quantized(in);
+        const matrix& w = hooks.weight(i);
+        const matrix& b = hooks.bias(i);
+        const std::size_t ho = info.out_shape[1], wo = info.out_shape[2];
+        const std::size_t ckk = static_cast<std::size_t>(w.cols());
+        float* cols = forward_workspace::grow(ws.cols, ckk * ho * wo);
+        const auto hw = static_cast<Eigen::Index>(ho * wo);
+        for (std::size_t s = 0; s < batch; ++s) {
+          detail::im2col(xin + s * in_size, ishape[0], ishape[1], ishape[2], n.window, ho, wo, cols);
+          matrix_map ys(out + s * info.out_size, w.rows(), hw);
+          ys.noalias() = w * matrix_view(cols, static_cast<Eigen::Index>(ckk), hw);
+          if (b.size() != 0) ys.colwise() += b.row(0).transpose();
+        }
+        break;
+      }
+      case op_kind::relu: {
+        // A quantized relu quantizes its input, then clips: relu(q(x)).
+        const float* r = hooks.quantize_input(i, in, out, in_count) ? out : in;
+        for (std::size_t k = 0; k < in_count; ++k) out[k] = r[k] < 0.0f ? 0.0f : r[k];
+        break;
+      }
+      case op_kind::max_pool2d:
+      case op_kind::avg_pool2d: {
+        const bool is_max = n.op == op_kind::max_pool2d;
+        for (std::size_t s = 0; s < batch; ++s)
+          detail::pool2d(in + s * in_size, ishape[0], ishape[1], ishape[2], n.window, info.out_shape[1],
+                         info.out_shape[2], is_max, out + s * info.out_size);
+        break;
+      }
+      case op_kind::flatten: std::memcpy(out, in, in_count * sizeof(float)); break;
+      case op_kind::add: {
+        // Both operands go through the same data_in quantizer (MASE's add).
+        const float* b = src(info.inputs[1]);
+        const float* a = hooks.quantize_input(i, in, out, in_count) ? out : in;
+        float* qb = forward_workspace::grow(ws.extra, in_count);
+        if (hooks.quantize_input(i, b, qb, in_count)) b = qb;
+        for (std::size_t k = 0; k < in_count; ++k) out[k] = a[k] + b[k];
+        break;
+      }
+    }
+  }
+  return matrix_view(ws.outputs[nodes_.size() - 1].data(), rows, static_cast<Eigen::Index>(info_.back().out_size));
+}
+
+namespace detail {
+/// Hooks of the float forward: the model's own parameters, no quantization.
+struct float_hooks {
+  const model* m;
+  [[nodiscard]] const matrix& weight(std::size_t i) const { return (*m)[i].weight; }
+  [[nodiscard]] const matrix& bias(std::size_t i) const { return (*m)[i].bias; }
+  [[nodiscard]] bool quantize_input(std::size_t, const float*, float*, std::size_t) const { return false; }
+};
+}  // namespace detail
+
+inline matrix_view model::forward(matrix_view x, forward_workspace& ws) const {
+  return run(x, ws, detail::float_hooks{this});
+}
+
+}  // namespace mixprec
