@@ -2,6 +2,7 @@
 #pragma once
 #include <concepts>
 #include <cstddef>
+#include <stdexcept>
 #include <string_view>
 #include <vector>
 
@@ -26,5 +27,20 @@ concept Sampler = std::move_constructible<S> &&
       { s.tell(t) } -> std::same_as<void>;
       { cs.name() } -> std::convertible_to<std::string_view>;
     };
+
+/// A sampler over a finite set of points (grid, brute force) that can tell when every point has
+/// been evaluated: `exhausted(ctx)` is a pure function of `ctx.history` (every trial of the
+/// study). `study::optimize` checks it before each trial and stops, reporting
+/// stop_reason::sampler_exhausted (Optuna's study.stop() from after_trial).
+template <class S>
+concept FiniteSampler = Sampler<S> && requires(const S& cs, const sample_context& ctx) {
+  { cs.exhausted(ctx) } -> std::same_as<bool>;
+};
+
+/// Thrown by a sampler's `ask` when it has no point left to propose (brute force after the
+/// last point); `study::optimize` never triggers it, as it checks `exhausted` first.
+struct search_exhausted : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 }  // namespace mixprec
