@@ -10,11 +10,12 @@ using namespace mixprec;
 TEST_SUITE("search/registry") {
   TEST_CASE("every registered name builds its sampler, which behaves as the direct type") {
     const std::vector<dimension> dims{{"a", 3}, {"b", 5}};
+    const std::vector<direction> dirs{direction::minimize};
     for (const auto& name : registered_sampler_names()) {
       CAPTURE(name);
       any_sampler s = make_sampler(name, 7);
       CHECK(s.name() == name);
-      const sample_context ctx{dims, {}, {}, 3};
+      const sample_context ctx{dims, {}, dirs, 3};
       const auto p = s.ask(ctx);
       REQUIRE(p.size() == 2);
       CHECK(p[0] < 3);
@@ -22,8 +23,13 @@ TEST_SUITE("search/registry") {
     }
     any_sampler r = make_sampler("random", 7);
     random_sampler direct{{.seed = 7}};
-    const sample_context ctx{dims, {}, {}, 9};
+    const sample_context ctx{dims, {}, dirs, 9};
     CHECK(r.ask(ctx) == direct.ask(ctx));
+    any_sampler t = make_sampler("tpe", 5);
+    tpe_params tp;
+    tp.seed = 5;
+    tpe_sampler tpe_direct{tp};
+    CHECK(t.ask(ctx) == tpe_direct.ask(ctx));
     CHECK(std::holds_alternative<grid_sampler>(make_sampler("grid").variant()));
   }
 
@@ -33,13 +39,21 @@ TEST_SUITE("search/registry") {
     const auto r = st.optimize([](trial_handle&) { return 0.0; }, {.n_trials = 100});
     CHECK(r.reason == stop_reason::sampler_exhausted);
     CHECK(r.n_trials_run == 6);
-    study rs{make_sampler("random", 1), dims};
-    CHECK(rs.optimize([](trial_handle&) { return 0.0; }, {.n_trials = 10}).n_trials_run == 10);
+    for (const char* name : {"tpe", "nsgaii", "nsgaiii", "qmc", "random"}) {
+      CAPTURE(name);
+      study rs{make_sampler(name, 1), dims, {direction::minimize, direction::maximize}};
+      const auto res = rs.optimize([](trial_handle& t) {
+        return std::vector<double>{double(t.params()[0]), double(t.params()[1])};
+      }, {.n_trials = 30});
+      CHECK(res.n_trials_run == 30);
+      CHECK(res.reason == stop_reason::n_trials);
+      CHECK_FALSE(rs.best_trials().empty());
+    }
   }
 
   TEST_CASE("an unknown name is a config_error listing the valid names") {
     CHECK_THROWS_WITH_AS(make_sampler("annealing"),
-                         doctest::Contains("sampler = \"annealing\": unknown sampler; valid names are random"),
+                         doctest::Contains("sampler = \"annealing\": unknown sampler; valid names are tpe, nsgaii, nsgaiii, qmc, random, grid, bruteforce"),
                          config_error);
   }
 }

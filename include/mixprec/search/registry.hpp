@@ -12,23 +12,24 @@
 #include <mixprec/error.hpp>
 #include <mixprec/samplers/brute_force.hpp>
 #include <mixprec/samplers/grid.hpp>
+#include <mixprec/samplers/nsga2.hpp>
+#include <mixprec/samplers/nsga3.hpp>
+#include <mixprec/samplers/qmc.hpp>
 #include <mixprec/samplers/random.hpp>
+#include <mixprec/samplers/tpe.hpp>
 #include <mixprec/search/sampler.hpp>
 #include <mixprec/search/trial.hpp>
-
-// Registry names of decisions.md 11 not wired in yet: "tpe" (samplers/tpe.hpp, tpe_sampler),
-// "nsgaii" (samplers/nsga2.hpp, nsga2_sampler), "nsgaiii" (samplers/nsga3.hpp, nsga3_sampler),
-// "qmc" (samplers/qmc.hpp, qmc_sampler). To add one: include its header, append its type to
-// sampler_variant, and add a branch to make_sampler.
 
 namespace mixprec {
 
 /// Every sampler the registry can build.
-using sampler_variant = std::variant<random_sampler, grid_sampler, brute_force_sampler>;
+using sampler_variant = std::variant<tpe_sampler, nsga2_sampler, nsga3_sampler, qmc_sampler,
+                                     random_sampler, grid_sampler, brute_force_sampler>;
 
 /// The names make_sampler accepts, in decisions.md 11's order.
 inline const std::vector<std::string>& registered_sampler_names() {
-  static const std::vector<std::string> names{"random", "grid", "bruteforce"};
+  static const std::vector<std::string> names{"tpe",    "nsgaii", "nsgaiii",   "qmc",
+                                              "random", "grid",   "bruteforce"};
   return names;
 }
 
@@ -68,9 +69,18 @@ static_assert(FiniteSampler<any_sampler>);
 /// The sampler called `name` with Optuna's defaults and `seed`. An unknown name is a
 /// config_error listing the valid names.
 inline any_sampler make_sampler(std::string_view name, std::uint64_t seed = 0) {
-  if (name == "random") return any_sampler{random_sampler{random_params{.seed = seed}}};
-  if (name == "grid") return any_sampler{grid_sampler{grid_params{.seed = seed}}};
-  if (name == "bruteforce") return any_sampler{brute_force_sampler{brute_force_params{.seed = seed}}};
+  // Default-constructed params with the seed set: every other field keeps Optuna's default.
+  auto with_seed = [seed](auto params) {
+    params.seed = seed;
+    return params;
+  };
+  if (name == "tpe") return any_sampler{tpe_sampler{with_seed(tpe_params{})}};
+  if (name == "nsgaii") return any_sampler{nsga2_sampler{with_seed(nsga2_params{})}};
+  if (name == "nsgaiii") return any_sampler{nsga3_sampler{with_seed(nsga3_params{})}};
+  if (name == "qmc") return any_sampler{qmc_sampler{with_seed(qmc_params{})}};
+  if (name == "random") return any_sampler{random_sampler{with_seed(random_params{})}};
+  if (name == "grid") return any_sampler{grid_sampler{with_seed(grid_params{})}};
+  if (name == "bruteforce") return any_sampler{brute_force_sampler{with_seed(brute_force_params{})}};
   std::string valid;
   for (const auto& n : registered_sampler_names()) valid += (valid.empty() ? "" : ", ") + n;
   throw config_error("sampler = \"" + std::string(name) + "\": unknown sampler; valid names are " + valid);
