@@ -1,5 +1,6 @@
 // `mixprec-toy train`: trains ToyNet on ToyTiny with MASE's recipe and writes the best epoch's
-// weights as one .npy per tensor, plus train_log.json with the recipe and per-epoch metrics.
+// weights as one .npy per tensor, model.json (the graph) and train_log.json (recipe and
+// per-epoch metrics).
 #pragma once
 #include <cstdint>
 #include <cstdio>
@@ -14,6 +15,7 @@
 
 #include <mixprec/error.hpp>
 
+#include "toynet_graph.hpp"
 #include "train.hpp"
 
 namespace mixprec::toy {
@@ -74,6 +76,11 @@ inline int run_train_command(const train_command_options& o) {
   };
   const train_result res = train_toynet(p, cb);
   save_toynet(res.model, o.out);
+  // model.json makes the folder loadable as a generic graph (graph/load.hpp) too.
+  const auto model_path = o.out / "model.json";
+  std::ofstream model_out(model_path);
+  if (!(model_out << describe_model(toynet_model(res.model)).dump(2) << '\n'))
+    throw io_error(model_path.string() + ": cannot write");
 
   nlohmann::ordered_json log;
   log["model"] = "toy";

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include "cmd_eval.hpp"
 #include "cmd_train.hpp"
 
 int main(int argc, char** argv) {
@@ -17,10 +18,13 @@ int main(int argc, char** argv) {
   CLI::App app{"mixprec-toy: train, evaluate and quantize ToyNet on ToyTiny"};
   app.require_subcommand(1);
   toy::train_command_options train_opts;
+  toy::eval_command_options eval_opts;
   CLI::App* train_cmd = toy::add_train_command(app, train_opts);
+  CLI::App* eval_cmd = toy::add_eval_command(app, eval_opts);
   CLI11_PARSE(app, argc, argv);
   try {
     if (train_cmd->parsed()) return toy::run_train_command(train_opts);
+    if (eval_cmd->parsed()) return toy::run_eval_command(eval_opts);
   } catch (const std::exception& e) {
     fmt::print(stderr, "mixprec-toy: error: {}\n", e.what());
     return 1;

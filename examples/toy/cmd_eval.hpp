@@ -1,0 +1,83 @@
+// `mixprec-toy eval`: applies a quantization config (MASE's nested shape, TOML or JSON) to a
+// trained model and prints basic_evaluation's metrics and average_bitwidth as one JSON object.
+#pragma once
+#include <cstddef>
+#include <filesystem>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include <mixprec/config/toml_json.hpp>
+#include <mixprec/error.hpp>
+#include <mixprec/passes/analysis.hpp>
+#include <mixprec/passes/quantize.hpp>
+#include <mixprec/runners/evaluate.hpp>
+
+#include "cmd_train.hpp"
+#include "toy_tiny.hpp"
+#include "toynet_graph.hpp"
+
+namespace mixprec::toy {
+
+/// Command-line options of `eval`.
+struct eval_command_options {
+  std::filesystem::path load = default_training_dir();
+  std::filesystem::path config;
+  std::size_t num_samples = 512;
+  std::size_t batch_size = 512;
+  std::string split = "validation";
+};
+
+/// Registers the `eval` subcommand; the options are filled in when it parses.
+inline CLI::App* add_eval_command(CLI::App& app, eval_command_options& o) {
+  CLI::App* sub = app.add_subcommand("eval", "Evaluate a quantization config on a trained ToyNet");
+  sub->add_option("--load", o.load, "Checkpoint folder (one .npy per tensor, optional model.json)")
+      ->capture_default_str();
+  sub->add_option("--config", o.config, "Quantization config, TOML or .json, MASE's nested shape")->required();
+  sub->add_option("--num-samples", o.num_samples, "Evaluate the first N samples of the split")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, toy_tiny_num_samples));
+  sub->add_option("--batch-size", o.batch_size, "Batch size of the evaluation")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, toy_tiny_num_samples));
+  sub->add_option("--split", o.split, "train, validation, test or pred")->capture_default_str();
+  return sub;
+}
+
+/// The metrics `eval` prints, as a JSON object.
+inline nlohmann::ordered_json eval_quantized(const eval_command_options& o) {
+  const toy_split split = parse_toy_split(o.split);
+  const model m = load_checkpoint_model(o.load);
+  // TOML tables come back in file order; the pass reads plain JSON.
+  const nlohmann::json config = nlohmann::json::parse(config::read_config_file(o.config).dump());
+  const auto quantized = [&] {
+    try {
+      return quantize(m, config);
+    } catch (const config_error& e) {
+      throw config_error(o.config.string() + ": " + e.what());
+    }
+  }();
+  const toy_tiny_data data = make_toy_tiny(split, o.num_samples);
+  basic_evaluation runner(dataset_view{data.features, data.labels, toy_tiny_num_features},
+                          {.num_samples = o.num_samples, .batch_size = o.batch_size});
+  const evaluation_result r = runner.evaluate(quantized);
+  nlohmann::ordered_json out;
+  out["loss"] = r.loss;
+  out["accuracy"] = r.accuracy_macro;
+  out["accuracy_micro"] = r.accuracy_micro;
+  out["correct"] = r.correct;
+  out["num_samples"] = r.num_samples;
+  out["split"] = std::string(toy_split_name(split));
+  out["average_bitwidth"] = average_bitwidth(quantized);
+  return out;
+}
+
+/// Runs `eval`: one JSON object on stdout; returns the process exit code.
+inline int run_eval_command(const eval_command_options& o) {
+  fmt::print("{}\n", eval_quantized(o).dump());
+  return 0;
+}
+
+}  // namespace mixprec::toy
