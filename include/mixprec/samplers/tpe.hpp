@@ -23,7 +23,7 @@
 namespace mixprec {
 
 /// Optuna's default_gamma: min(ceil(0.1 n), 25) good trials out of n (0.1 n in double, as
-/// Optuna computes it, so gamma(30) = 4).
+/// Optuna computes it).
 inline std::size_t default_gamma(std::size_t n) {
   return std::min<std::size_t>(static_cast<std::size_t>(std::ceil(0.1 * static_cast<double>(n))), 25);
 }
