@@ -117,6 +117,19 @@ TEST_CASE("block_log: fast round(log2) agrees with the correctly rounded float32
   CHECK(std::isnan(round_log2_f32(qnan)));
 }
 
+TEST_CASE("block_log: the bit-built 2^e equals the exact one everywhere") {
+  int bad = 0;
+  for (int e = -300; e <= 300; ++e) {
+    const auto v = static_cast<float>(e);
+    bad += float_bits(mixprec::detail::pow2_fast_f32(v)) != float_bits(mixprec::detail::pow2_f32(v));
+  }
+  CHECK(bad == 0);
+  CHECK(float_bits(mixprec::detail::pow2_fast_f32(-0.0f)) == float_bits(1.0f));
+  CHECK(mixprec::detail::pow2_fast_f32(inf) == inf);
+  CHECK(mixprec::detail::pow2_fast_f32(-inf) == 0.0f);
+  CHECK(std::isnan(mixprec::detail::pow2_fast_f32(qnan)));
+}
+
 TEST_CASE("block_log: parameter and shape errors name the field, the value and the expectation") {
   CHECK_THROWS_WITH_AS(block_log_format({.width = 0}), "block_log.width = 0: must be in [1, 64]", config_error);
   CHECK_THROWS_WITH_AS(block_log_format({.exponent_bias_width = -1}),

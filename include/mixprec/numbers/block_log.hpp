@@ -38,6 +38,13 @@ inline float round_log2_f32(float v) {
   return std::nearbyint(log2_f32(v));
 }
 
+/// 2^e for an integer-valued float e, as pow2_f32, with the normal range built from the bits.
+inline float pow2_fast_f32(float e) {
+  if (e >= -126.0f && e <= 127.0f)
+    return std::bit_cast<float>(static_cast<std::uint32_t>(static_cast<int>(e) + 127) << 23);
+  return pow2_f32(e);
+}
+
 }  // namespace detail
 
 /// Parameters of block_log; block_size and skip_first_dim default to MASE's ([16], False).
@@ -86,7 +93,7 @@ class block_log_format {
         const float v = x[i];
         const float sgn = detail::sign_f32(v + c);
         const float e = nan_bias ? bias : detail::clamp_f32(detail::round_log2_f32(std::fabs(v) + c), emin, emax);
-        float q = sgn * detail::pow2_f32(e);
+        float q = sgn * detail::pow2_fast_f32(e);
         if (fold) q = q + 0.0f;
         y[i] = q;
       });
