@@ -10,7 +10,7 @@
 #include <span>
 #include <vector>
 
-#include <mixprec/samplers/detail/npsort.hpp>
+#include <mixprec/search/hypervolume.hpp>
 
 namespace mixprec::detail {
 
@@ -67,58 +67,11 @@ inline double box_volume(const double* p, const double* r, std::size_t m) {
   return std::fabs(v);
 }
 
-/// Optuna 3.1's WFG hypervolume (no deduplication; its own "limit" filter), any dimension.
-inline double wfg_optuna(const loss_rows& s, const double* r) {
-  const std::size_t n = s.size(), m = s.m;
-  if (n == 0) return 0;
-  if (m == 2) {
-    std::vector<std::size_t> o(n);
-    std::iota(o.begin(), o.end(), std::size_t{0});
-    std::stable_sort(o.begin(), o.end(), [&](std::size_t a, std::size_t b) {
-      const double *pa = s.row(a), *pb = s.row(b);
-      return pa[0] != pb[0] ? pa[0] < pb[0] : pa[1] > pb[1];
-    });
-    std::vector<double> xs(n), ys(n);
-    for (std::size_t i = 0; i < n; ++i) xs[i] = s.row(o[i])[0], ys[i] = s.row(o[i])[1];
-    return hv2d_sorted(xs, ys, r[0], r[1]);
-  }
-  if (n == 1) return box_volume(s.row(0), r, m);
-  if (n == 2) {
-    double inter = 1;
-    for (std::size_t k = 0; k < m; ++k) inter *= r[k] - std::max(s.row(0)[k], s.row(1)[k]);
-    return box_volume(s.row(0), r, m) + box_volume(s.row(1), r, m) - inter;
-  }
-  std::vector<double> first(n);
-  for (std::size_t i = 0; i < n; ++i) first[i] = s.row(i)[0];
-  std::vector<std::size_t> o(n);
-  np_argsort(first, o);
-  double volume = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double* p = s.row(o[i]);
-    double v = box_volume(p, r, m);
-    // limit(p, rest): max with p, then Optuna's left/right scan
-    loss_rows lim{m, {}};
-    std::vector<double> prev;
-    for (std::size_t j = i + 1; j < n; ++j) {
-      std::vector<double> q(m);
-      for (std::size_t k = 0; k < m; ++k) q[k] = std::max(s.row(o[j])[k], p[k]);
-      if (j == i + 1) {
-        lim.data.insert(lim.data.end(), q.begin(), q.end());
-        prev = q;
-        continue;
-      }
-      bool worse = false;
-      for (std::size_t k = 0; k < m; ++k) worse = worse || prev[k] > q[k];
-      if (worse) {
-        lim.data.insert(lim.data.end(), q.begin(), q.end());
-        prev = q;
-      }
-    }
-    if (lim.size() == 1) v -= box_volume(lim.row(0), r, m);
-    else if (lim.size() > 1) v -= wfg_optuna(lim, r);
-    volume += v;
-  }
-  return volume;
+/// Hypervolume of the rows of `s` against `r` for three or more objectives (exact, WFG).
+inline double hv_rows(const loss_rows& s, std::span<const double> r) {
+  std::vector<std::vector<double>> pts(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) pts[i].assign(s.row(i), s.row(i) + s.m);
+  return hypervolume(pts, r);
 }
 
 /// Non-domination ranks (0 = Pareto front) under weak dominance; equal points share a rank.
@@ -213,7 +166,7 @@ inline std::vector<std::size_t> greedy_hssp(const loss_rows& l, std::span<const 
       } else {
         trial.data = sel.data;
         trial.data.insert(trial.data.end(), p.begin(), p.end());
-        hv = wfg_optuna(trial, ref.data());
+        hv = hv_rows(trial, ref);
       }
       contrib[j] -= hv - hv_selected;
     }
@@ -225,7 +178,7 @@ inline std::vector<std::size_t> greedy_hssp(const loss_rows& l, std::span<const 
       hv_selected = hv2d_sorted(xs, ys, ref[0], ref[1]);
     } else {
       sel.data.insert(sel.data.end(), s, s + m);
-      hv_selected = wfg_optuna(sel, ref.data());
+      hv_selected = hv_rows(sel, ref);
     }
     picked.push_back(front[best]);
   }
@@ -286,12 +239,12 @@ inline std::vector<double> motpe_weights(const loss_rows& l, std::span<const std
   } else {
     loss_rows all{m, {}};
     for (std::size_t i : below) all.data.insert(all.data.end(), l.row(i), l.row(i) + m);
-    const double hv = wfg_optuna(all, ref.data());
+    const double hv = hv_rows(all, ref);
     for (std::size_t i = 0; i < b; ++i) {
       loss_rows rest{m, {}};
       for (std::size_t j = 0; j < b; ++j)
         if (j != i) rest.data.insert(rest.data.end(), l.row(below[j]), l.row(below[j]) + m);
-      c[i] = hv - wfg_optuna(rest, ref.data());
+      c[i] = hv - hv_rows(rest, ref);
     }
   }
   double mx = -std::numeric_limits<double>::infinity();
