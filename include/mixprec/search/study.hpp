@@ -90,6 +90,7 @@ struct study_state {
   std::vector<dimension> dimensions;
   std::vector<direction> directions;
   std::atomic<bool> stop_requested{false};
+  std::size_t n_waiting = 0;  // lets ask skip the scan for WAITING trials
 
   trial& running_trial(std::size_t number, std::string_view who) {
     if (number >= trials.size())
@@ -217,6 +218,7 @@ class study {
     t.state = trial_state::waiting;
     t.fixed_params = std::move(fixed_params);
     state_->trials.push_back(std::move(t));
+    ++state_->n_waiting;
     return state_->trials.back().number;
   }
 
@@ -253,7 +255,8 @@ class study {
     for (auto& t : trials) {
       state_->trials.push_back(std::move(t));
       const trial& added = state_->trials.back();
-      if (added.state != trial_state::waiting) sampler_.tell(added);
+      if (added.state == trial_state::waiting) ++state_->n_waiting;
+      else sampler_.tell(added);
     }
   }
 
@@ -434,11 +437,12 @@ class study {
   trial_handle ask_locked() {
     auto& trials = state_->trials;
     std::size_t number = trials.size();
-    for (const trial& t : trials)
-      if (t.state == trial_state::waiting) {
-        number = t.number;
-        break;
-      }
+    if (state_->n_waiting > 0)
+      for (const trial& t : trials)
+        if (t.state == trial_state::waiting) {
+          number = t.number;
+          break;
+        }
     const sample_context ctx{state_->dimensions,
                              std::span<const trial>(trials.data(), number),
                              state_->directions, number};
@@ -451,6 +455,7 @@ class study {
       trials.push_back(std::move(t));
     }
     trial& t = trials[number];
+    if (t.state == trial_state::waiting) --state_->n_waiting;
     t.state = trial_state::running;
     t.params = t.fixed_params ? *t.fixed_params : std::move(params);
     t.datetime_start_ms = detail::epoch_ms();
