@@ -3,6 +3,7 @@
 // quantized model that shares its graph and holds quantized copies of the weights (cheap to rebuild).
 #pragma once
 #include <algorithm>
+#include <concepts>
 #include <map>
 #include <optional>
 #include <string>
@@ -115,7 +116,7 @@ inline const std::vector<std::string>& mase_arith_names() {
 }
 
 namespace detail {
-inline std::string brief(const nlohmann::json& v) {
+inline std::string config_brief(const nlohmann::json& v) {
   std::string s = v.dump();
   return s.size() > 60 ? s.substr(0, 57) + "..." : s;
 }
@@ -123,9 +124,9 @@ inline std::string brief(const nlohmann::json& v) {
 inline int config_int(const nlohmann::json& cfg, const std::string& key, const std::string& path) {
   if (!cfg.contains(key)) throw config_error(path + "." + key + ": missing");
   const auto& v = cfg[key];
-  if (!v.is_number_integer()) throw config_error(path + "." + key + " = " + brief(v) + ": expected an integer");
+  if (!v.is_number_integer()) throw config_error(path + "." + key + " = " + config_brief(v) + ": expected an integer");
   const auto x = v.get<long long>();
-  if (x < -100000 || x > 100000) throw config_error(path + "." + key + " = " + brief(v) + ": out of range");
+  if (x < -100000 || x > 100000) throw config_error(path + "." + key + " = " + config_brief(v) + ": out of range");
   return static_cast<int>(x);
 }
 }  // namespace detail
@@ -162,7 +163,7 @@ static_assert(PassFormat<integer_format>);
 /// Reads one node config (flat: {"name": ..., "bypass": ..., "data_in_width": ...}) at `path`.
 template <PassFormat F>
 quant_entry<F> parse_quant_entry(const nlohmann::json& cfg, const std::string& path) {
-  if (!cfg.is_object()) throw config_error(path + " = " + detail::brief(cfg) + ": expected an object");
+  if (!cfg.is_object()) throw config_error(path + " = " + detail::config_brief(cfg) + ": expected an object");
   quant_entry<F> e;
   if (!cfg.contains("name")) throw config_error(path + ".name: missing (expected \"" + std::string(F::name()) + "\" or null)");
   const auto& name = cfg["name"];
@@ -170,7 +171,7 @@ quant_entry<F> parse_quant_entry(const nlohmann::json& cfg, const std::string& p
     e.quantize = false;
     return e;
   }
-  if (!name.is_string()) throw config_error(path + ".name = " + detail::brief(name) + ": expected a string or null");
+  if (!name.is_string()) throw config_error(path + ".name = " + detail::config_brief(name) + ": expected a string or null");
   const auto arith = name.get<std::string>();
   if (!format_config<F>::accepts(arith)) {
     const auto& known = mase_arith_names();
@@ -180,7 +181,7 @@ quant_entry<F> parse_quant_entry(const nlohmann::json& cfg, const std::string& p
     throw config_error(path + ".name = \"" + arith + "\": unknown arithmetic (supported: " + std::string(F::name()) + ")");
   }
   if (cfg.contains("bypass")) {
-    if (!cfg["bypass"].is_boolean()) throw config_error(path + ".bypass = " + detail::brief(cfg["bypass"]) + ": expected true or false");
+    if (!cfg["bypass"].is_boolean()) throw config_error(path + ".bypass = " + detail::config_brief(cfg["bypass"]) + ": expected true or false");
     e.bypass = cfg["bypass"].get<bool>();
   }
   std::vector<std::string> valid{"name", "bypass"};
@@ -190,7 +191,7 @@ quant_entry<F> parse_quant_entry(const nlohmann::json& cfg, const std::string& p
     if (std::find(valid.begin(), valid.end(), k) == valid.end()) {
       std::string list;
       for (const auto& s : valid) list += (list.empty() ? "" : ", ") + s;
-      throw config_error(path + "." + k + " = " + detail::brief(v) + ": unknown key for " + arith + " (valid keys: " + list + ")");
+      throw config_error(path + "." + k + " = " + detail::config_brief(v) + ": unknown key for " + arith + " (valid keys: " + list + ")");
     }
   e.data_in = format_config<F>::parse(cfg, "data_in", path);
   e.weight = format_config<F>::parse(cfg, "weight", path);
@@ -204,15 +205,15 @@ quant_entry<F> parse_quant_entry(const nlohmann::json& cfg, const std::string& p
 template <PassFormat F>
 quant_spec<F> parse_quant_spec(const nlohmann::json& config, std::string_view by = "name") {
   const std::string root = "quantize config";
-  if (!config.is_object()) throw config_error(root + " = " + detail::brief(config) + ": expected an object");
+  if (!config.is_object()) throw config_error(root + " = " + detail::config_brief(config) + ": expected an object");
   quant_spec<F> spec;
   for (const auto& [key, value] : config.items()) {
     const std::string path = root + ": " + key;
     if (key == "by") {
       if (!value.is_string() || (value != "name" && value != "type"))
-        throw config_error(path + " = " + detail::brief(value) + ": expected \"name\" or \"type\"");
+        throw config_error(path + " = " + detail::config_brief(value) + ": expected \"name\" or \"type\"");
       if (value.template get<std::string>() != by)
-        throw config_error(path + " = " + detail::brief(value) + ": this pass matches by \"" + std::string(by) + "\"");
+        throw config_error(path + " = " + detail::config_brief(value) + ": this pass matches by \"" + std::string(by) + "\"");
       continue;
     }
     const bool wrapped = value.is_object() && value.contains("config");
@@ -223,7 +224,7 @@ quant_spec<F> parse_quant_spec(const nlohmann::json& config, std::string_view by
       continue;
     }
     if (!wrapped || value.size() != 1)
-      throw config_error(path + " = " + detail::brief(value) + ": expected {\"config\": {...}}");
+      throw config_error(path + " = " + detail::config_brief(value) + ": expected {\"config\": {...}}");
     spec.entries.emplace_back(key, parse_quant_entry<F>(value["config"], path + ".config"));
   }
   return spec;
@@ -285,6 +286,8 @@ template <PassFormat F>
 class quantized_model {
  public:
   quantized_model(const model& m, resolved_config<F> config) : base_(&m) { rebuild(std::move(config)); }
+  /// The float model is referenced, never copied: a temporary would dangle.
+  quantized_model(model&&, resolved_config<F>) = delete;
 
   /// Re-quantizes for a new config (one entry per node of the same model); shape_error otherwise.
   void rebuild(resolved_config<F> config) {
@@ -370,6 +373,8 @@ struct quantize_pass {
   [[nodiscard]] quantized_model<F> operator()(const model& m, const quant_spec<F>& spec) const {
     return quantized_model<F>(m, resolve(m, spec));
   }
+  quantized_model<F> operator()(model&&, const nlohmann::json&) const = delete;
+  quantized_model<F> operator()(model&&, const quant_spec<F>&) const = delete;
   /// Re-quantizes `q` (built from the same model) for a new config, reusing its storage.
   void rebuild(quantized_model<F>& q, const nlohmann::json& config) const { q.rebuild(resolve(q.base(), config)); }
   void rebuild(quantized_model<F>& q, const quant_spec<F>& spec) const { q.rebuild(resolve(q.base(), spec)); }
@@ -380,7 +385,7 @@ inline std::string quant_config_by(const nlohmann::json& config) {
   if (!config.is_object() || !config.contains("by")) return "name";
   const auto& by = config["by"];
   if (!by.is_string() || (by != "name" && by != "type"))
-    throw config_error("quantize config: by = " + detail::brief(by) + ": expected \"name\" or \"type\"");
+    throw config_error("quantize config: by = " + detail::config_brief(by) + ": expected \"name\" or \"type\"");
   return by.get<std::string>();
 }
 
@@ -393,6 +398,8 @@ inline config_quantized_model quantize(const model& m, const nlohmann::json& con
   if (quant_config_by(config) == "type") return quantize_pass<integer_format, match_by_type>{}(m, config);
   return quantize_pass<integer_format, match_by_name>{}(m, config);
 }
+/// The quantized model references the float model, so a temporary would dangle.
+config_quantized_model quantize(model&&, const nlohmann::json&) = delete;
 
 /// Config-driven rebuild of `q` (same model) for a new config.
 inline void requantize(config_quantized_model& q, const nlohmann::json& config) {
