@@ -115,9 +115,9 @@ class trial_handle {
   const std::vector<std::size_t>& params() const { return params_; }
 
   /// Sets (replaces) the metric group `group` of this trial.
-  void set_user_attr(const std::string& group, metric_map metrics) {
+  void set_user_attr(const std::string& group, metric_map group_metrics) {
     std::lock_guard lock(state_->mutex);
-    state_->trials[number_].user_attrs[group] = std::move(metrics);
+    state_->trials[number_].user_attrs[group] = std::move(group_metrics);
   }
   /// Sets one metric `key` of group `group`.
   void set_user_attr(const std::string& group, const std::string& key, double value) {
@@ -261,11 +261,11 @@ class study {
   }
 
   /// Sets (replaces) metric group `group` of trial `number` (any state).
-  void set_user_attr(std::size_t number, const std::string& group, metric_map metrics) {
+  void set_user_attr(std::size_t number, const std::string& group, metric_map group_metrics) {
     std::lock_guard lock(state_->mutex);
     if (number >= state_->trials.size())
       throw config_error("set_user_attr: trial " + std::to_string(number) + " does not exist");
-    state_->trials[number].user_attrs[group] = std::move(metrics);
+    state_->trials[number].user_attrs[group] = std::move(group_metrics);
   }
 
   /// Stops optimize before its next trial (Optuna's study.stop(); callable from callbacks).
