@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 
 #include "cmd_eval.hpp"
+#include "cmd_search.hpp"
 #include "cmd_train.hpp"
 
 int main(int argc, char** argv) {
@@ -21,10 +22,13 @@ int main(int argc, char** argv) {
   toy::eval_command_options eval_opts;
   CLI::App* train_cmd = toy::add_train_command(app, train_opts);
   CLI::App* eval_cmd = toy::add_eval_command(app, eval_opts);
+  toy::search_command_options search_opts;
+  CLI::App* search_cmd = toy::add_search_command(app, search_opts);
   CLI11_PARSE(app, argc, argv);
   try {
     if (train_cmd->parsed()) return toy::run_train_command(train_opts);
     if (eval_cmd->parsed()) return toy::run_eval_command(eval_opts);
+    if (search_cmd->parsed()) return toy::run_search_command(search_opts);
   } catch (const std::exception& e) {
     fmt::print(stderr, "mixprec-toy: error: {}\n", e.what());
     return 1;
