@@ -41,7 +41,7 @@ struct search_command_options {
   std::optional<std::int64_t> n_trials, n_jobs, seed;
   std::optional<double> timeout;
   std::optional<std::string> sampler;
-  bool resume = false, quiet = false, profile = false;
+  bool resume = false, quiet = false, profile = false, fsync_every_trial = false;
   std::optional<std::size_t> kill_at_trial;  ///< testing aid: SIGKILL the process when this trial starts
 };
 
@@ -59,6 +59,9 @@ inline CLI::App* add_search_command(CLI::App& app, search_command_options& o) {
   sub->add_option("--model", o.model_dir, "Model folder (model.json + .npy tensors) instead of ToyNet");
   sub->add_option("--data", o.data_dir, "Data folder (x_<split>.npy float32, y_<split>.npy int64) instead of ToyTiny");
   sub->add_flag("--quiet", o.quiet, "No progress line");
+  sub->add_flag("--fsync-every-trial", o.fsync_every_trial,
+                "Sync the journal to disk after every trial (default: at most once a second; every trial "
+                "is written at once, so a killed process loses nothing either way)");
   sub->add_flag("--profile", o.profile, "Print where the time went (sampler, rebuild, evaluation, journal)");
   // Testing aid (hidden): the process kills itself with SIGKILL as trial K starts, to test --resume.
   sub->add_option("--kill-at-trial", o.kill_at_trial, "")->group("");
@@ -145,7 +148,9 @@ inline int run_search_command(const search_command_options& o) {
       throw shape_error(fmt::format("{}: samples have {} values, the model's input {} has {}", o.data_dir->string(),
                                     data.sample_size(), model::shape_string(net.input_shape()), net.input_size()));
   } else {
-    const auto d = make_toy_tiny(parse_toy_split(split), toy_tiny_num_samples);
+    const std::size_t n = cfg.basic_evaluation ? std::min(cfg.basic_evaluation->num_samples, toy_tiny_num_samples)
+                                               : toy_tiny_num_samples;
+    const auto d = make_toy_tiny(parse_toy_split(split), n);
     data.sample_shape = {toy_tiny_num_features};
     data.features = d.features;
     data.labels = d.labels;
@@ -171,6 +176,7 @@ inline int run_search_command(const search_command_options& o) {
   p.n_jobs = cfg.n_jobs;
   p.sampler_name = cfg.sampler;
   p.seed = seed;
+  p.journal_sync_every = std::chrono::milliseconds(o.fsync_every_trial ? 0 : 1000);
   p.stop_requested = [] { return stop_signals::received() != 0; };
   p.on_progress = [&](const search_progress& pr) {
     if (o.quiet) return;

@@ -2,6 +2,7 @@
 // disk before the next trial starts, after a header line that identifies the search. Resuming
 // reads it back; a last line cut short by a kill is dropped, any other damage is an error.
 #pragma once
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -137,7 +138,13 @@ class journal_writer {
  public:
   /// Opens `file` for appending; a new (or empty) file gets `header` as its first line, an
   /// existing one must carry the same header (else io_error: the search would not match).
-  journal_writer(const std::filesystem::path& file, const journal_header& header) : path_(file) {
+  /// Every line is written to the OS at once (it survives the process being killed). With
+  /// `sync_every` = 0 each line is also synced to disk before append returns; with a positive
+  /// interval, syncs are grouped: at most one per interval, and one when the writer closes
+  /// (a power loss may then lose the lines of the last interval).
+  journal_writer(const std::filesystem::path& file, const journal_header& header,
+                 std::chrono::milliseconds sync_every = std::chrono::milliseconds{0})
+      : path_(file), sync_every_(sync_every) {
     const nlohmann::json h = header.to_json();
     if (std::filesystem::exists(file) && std::filesystem::file_size(file) > 0) {
       const journal_contents existing = read_journal(file);
@@ -155,7 +162,10 @@ class journal_writer {
   journal_writer(const journal_writer&) = delete;
   journal_writer& operator=(const journal_writer&) = delete;
   ~journal_writer() {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0) {
+      if (unsynced_) ::fsync(fd_);
+      ::close(fd_);
+    }
   }
 
   /// Appends one finished trial; thread-safe.
@@ -175,7 +185,14 @@ class journal_writer {
       if (n < 0) throw io_error(path_.string() + ": journal write failed");
       done += static_cast<std::size_t>(n);
     }
+    const auto now = std::chrono::steady_clock::now();
+    if (sync_every_.count() > 0 && now - last_sync_ < sync_every_) {
+      unsynced_ = true;
+      return;
+    }
     if (::fsync(fd_) != 0) throw io_error(path_.string() + ": journal sync failed");
+    last_sync_ = now;
+    unsynced_ = false;
   }
 
   // Cuts a torn last line so that new lines start on a line of their own.
@@ -187,6 +204,9 @@ class journal_writer {
   }
 
   std::filesystem::path path_;
+  std::chrono::milliseconds sync_every_{0};
+  std::chrono::steady_clock::time_point last_sync_{};
+  bool unsynced_ = false;
   int fd_ = -1;
   std::mutex mutex_;
 };

@@ -161,20 +161,29 @@ class mase_config_decoder {
     for (const auto& cell : c.cells) w = std::max(w, cell.size());
     width.push_back(w);
   }
-  auto pad = [](const std::string& s, std::size_t w, bool right) {
-    const std::string fill(w - std::min(w, s.size()), ' ');
-    return right ? fill + s : s + fill;
+  // Appends in place (GCC 12 warns falsely about chained string concatenation here).
+  auto row = [&](auto cell_of, std::string& out) {
+    out.push_back('|');
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+      const std::string cell = cell_of(c);
+      const std::size_t fill = width[c] - std::min(width[c], cell.size());
+      out.push_back(' ');
+      if (cols[c].numeric) out.append(fill, ' ');
+      out.append(cell);
+      if (!cols[c].numeric) out.append(fill, ' ');
+      out.append(" |");
+    }
+    out.push_back('\n');
   };
-  auto row = [&](auto cell_of) {
-    std::string s = "|";
-    for (std::size_t c = 0; c < cols.size(); ++c) s += " " + pad(cell_of(c), width[c], cols[c].numeric) + " |";
-    return s + "\n";
-  };
-  std::string out = row([&](std::size_t c) { return cols[c].header; });
-  out += "|";
-  for (std::size_t c = 0; c < cols.size(); ++c) out += std::string(width[c] + 2, '-') + (c + 1 < cols.size() ? "+" : "|");
-  out += "\n";
-  for (std::size_t r = 0; r < best.size(); ++r) out += row([&](std::size_t c) { return cols[c].cells[r]; });
+  std::string out;
+  row([&](std::size_t c) { return cols[c].header; }, out);
+  out.push_back('|');
+  for (std::size_t c = 0; c < cols.size(); ++c) {
+    out.append(width[c] + 2, '-');
+    out.push_back(c + 1 < cols.size() ? '+' : '|');
+  }
+  out.push_back('\n');
+  for (std::size_t r = 0; r < best.size(); ++r) row([&](std::size_t c) { return cols[c].cells[r]; }, out);
   return out;
 }
 

@@ -46,6 +46,9 @@ struct search_run_params {
   std::size_t n_jobs = 1;
   std::string sampler_name;  ///< identifies the search in the journal header
   std::uint32_t seed = 0;    ///< likewise
+  /// 0: every journal line is synced to disk before the next trial starts. Positive: lines are
+  /// written at once (a killed process loses nothing) but synced at most once per interval.
+  std::chrono::milliseconds journal_sync_every{0};
   /// Polled after each finished trial; true stops the run (e.g. stop_signals::received()).
   std::function<bool()> stop_requested;
   std::function<void(const search_progress&)> on_progress;
@@ -139,7 +142,7 @@ search_run_result run_search(study<S>& st, Objective&& objective, const search_r
     fs::rename(journal, kept);
     result.moved_journal = kept;
   }
-  io::journal_writer writer(journal, header);
+  io::journal_writer writer(journal, header, p.journal_sync_every);
   std::set<std::size_t> journaled;
   for (const auto& t : resumed) {
     if (!same_file) writer.append(t);
