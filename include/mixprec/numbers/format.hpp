@@ -20,7 +20,8 @@ concept NumberFormat = std::copy_constructible<F> &&
     };
 
 /// A block format: elements share a scale within blocks laid over the tensor's shape, so
-/// `quantize` takes the shape (C order) too.
+/// `quantize` takes the shape (C order) too. As for elementwise formats, `in` and `out` may be the
+/// same memory (quantizing in place); shape and sizes are checked once, with shape_error.
 template <class F>
 concept BlockNumberFormat = std::copy_constructible<F> &&
     requires(const F& f, std::span<const float> in, std::span<const std::size_t> shape,
