@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <optional>
@@ -318,7 +319,14 @@ inline void write_mase_outputs(const std::filesystem::path& dir, std::span<const
     for (const char* g : {"software_metrics", "hardware_metrics", "scaled_metrics"})
       if (auto it = t.user_attrs.find(g); it != t.user_attrs.end())
         comment += std::string("\n") + g + ": " + python_metrics_dict(it->second);
-    io::write_file_atomically(dir / name, to_toml(decoder.quant_config(t.params), comment));
+    // Replaced atomically but not synced: they are derived from best.json (which is), and a
+    // front with hundreds of duplicate trials would otherwise cost one disk sync each.
+    const std::filesystem::path tmp = dir / (name + ".tmp");
+    {
+      std::ofstream out(tmp, std::ios::binary);
+      if (!(out << to_toml(decoder.quant_config(t.params), comment))) throw io_error(tmp.string() + ": write failed");
+    }
+    std::filesystem::rename(tmp, dir / name);
   }
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
