@@ -222,11 +222,11 @@ TEST_SUITE("passes/quantize errors") {
                                   "bypass, data_in_width"),
                          config_error);
   }
-  TEST_CASE("MASE's other arithmetics are not supported yet; unknown ones are unknown") {
+  TEST_CASE("MASE's research layers are not supported; unknown arithmetics are unknown") {
     auto cfg = int_cfg(8, 4);
-    cfg["name"] = "minifloat_ieee";
+    cfg["name"] = "lutnet";
     CHECK_THROWS_WITH_AS((void)quantize(toynet(), nlohmann::json{{"default", cfg}}),
-                         Contains("quantize config: default.name = \"minifloat_ieee\": not supported by the quantize pass yet"),
+                         Contains("quantize config: default.name = \"lutnet\": not supported by the quantize pass"),
                          config_error);
     cfg["name"] = "posit";
     CHECK_THROWS_WITH_AS((void)quantize(toynet(), nlohmann::json{{"default", cfg}}),

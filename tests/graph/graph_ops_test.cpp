@@ -79,8 +79,8 @@ TEST_SUITE("graph/ops") {
     // Pools and flatten stay as they are; conv_2 is bypassed but configured.
     CHECK(!q.config()[4]);
     CHECK(q.config()[5]->bypass);
-    CHECK(q.input_format(1)->is_signed == false);
-    CHECK(q.input_format(3)->is_signed == true);
+    CHECK(q.input_format(1)->get<integer_format>().is_signed == false);
+    CHECK(q.input_format(3)->get<integer_format>().is_signed == true);
     CHECK(!q.input_format(5));
   }
 
@@ -100,7 +100,7 @@ TEST_SUITE("graph/ops") {
     CHECK(qt.forward(x) == qn.forward(x));
     CHECK(qt.config()[0]->source == "conv2d");
     CHECK(qt.config()[9]->source == "default");
-    CHECK(qt.config()[9]->weight->width == 4);
+    CHECK(qt.config()[9]->weight->width() == 4);
     CHECK(average_bitwidth(qt) == doctest::Approx((6.0 * (72 + 144 + 144) + 4.0 * 360) / (72 + 144 + 144 + 360)));
     // The caller's config is not modified (MASE pops "by").
     CHECK(by_type.contains("by"));

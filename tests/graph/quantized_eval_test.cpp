@@ -78,9 +78,9 @@ TEST_SUITE("passes/quantize") {
         const auto& c = q.config()[*i];
         REQUIRE(c);
         CHECK(c->bypass == nc["bypass"].get<bool>());
-        CHECK(c->data_in->width == nc["data_in_width"].get<int>());
-        CHECK(c->data_in->frac_width == nc["data_in_frac_width"].get<int>());
-        if (c->weight) CHECK(c->weight->frac_width == nc["weight_frac_width"].get<int>());
+        CHECK(c->data_in->width() == nc["data_in_width"].get<int>());
+        CHECK(c->data_in->get<integer_format>().frac_width == nc["data_in_frac_width"].get<int>());
+        if (c->weight) CHECK(c->weight->get<integer_format>().frac_width == nc["weight_frac_width"].get<int>());
       }
     }
     CHECK(exact_entries == 27);
