@@ -23,7 +23,10 @@ inline constexpr int float_bits = 32;
 /// MASE's average_bitwidth: sum(weights * weight_width) / sum(weights) over the linear and conv2d
 /// nodes that have a config, bypassed ones included at their configured width (MASE counts them;
 /// nodes left as they are with "name": null are not counted). Weight and bias bits of nothing
-/// else count. With no such node it is 32, as MASE HEAD returns.
+/// else count. With no such node it is 32, as MASE HEAD returns. The width is bit_width(format):
+/// MASE's `weight_width` for every arithmetic, i.e. the element width, without the shared
+/// exponents or biases of block formats and even where the quantizer ignores it (binary, ternary);
+/// mxfp, which has no width key, counts 1 + exponent + fraction bits.
 template <PassFormat F>
 [[nodiscard]] double average_bitwidth(const model& m, const resolved_config<F>& config) {
   std::size_t weights = 0, bits = 0;
@@ -65,8 +68,9 @@ struct bops_report {
   double total = 0.0;
 };
 
-/// Bit operations: MACs x weight width x data_in width for each linear / conv2d node, per sample.
-/// A node that runs in float (bypassed or without a config) counts at 32 x 32 bits.
+/// Bit operations: MACs x weight width x data_in width for each linear / conv2d node, per sample,
+/// with bit_width as in average_bitwidth. A node that runs in float (bypassed or without a config)
+/// counts at 32 x 32 bits.
 template <PassFormat F>
 [[nodiscard]] bops_report bops(const model& m, const resolved_config<F>& config) {
   bops_report r;

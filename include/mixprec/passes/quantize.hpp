@@ -1,6 +1,7 @@
 // MASE's quantize transform pass: a config in MASE's nested shape ({node_or_op: {"config": {...}},
-// "default": {...}, "by": "name" | "type"}) becomes per-node formats, and a float model becomes a
-// quantized model that shares its graph and holds quantized copies of the weights (cheap to rebuild).
+// "default": {...}, "by": "name" | "type"}) becomes per-node formats (a compile-time format, or
+// any_format by MASE's arithmetic names), and a float model becomes a quantized model that shares
+// its graph and holds quantized copies of the weights (cheap to rebuild).
 #pragma once
 #include <algorithm>
 #include <array>
