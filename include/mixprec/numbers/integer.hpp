@@ -63,11 +63,20 @@ inline void integer_quantize_kernel(const float* in, float* out, std::size_t n, 
   const auto rne = [](float v) { return round_half_even_f32(v); };
 #endif
   if (k.multiply_back) {
-    for (std::size_t i = 0; i < n; ++i) {
-      const float r = rne(in[i] * scale);
-      const float a = r < lo ? lo : r;
-      out[i] = (hi < a ? hi : a) * unscale;
-    }
+    const auto body = [&](const float* src, float* dst, std::size_t count) {
+      for (std::size_t i = 0; i < count; ++i) {
+        const float r = rne(src[i] * scale);
+        const float a = r < lo ? lo : r;
+        dst[i] = (hi < a ? hi : a) * unscale;
+      }
+    };
+    // Stores that straddle cache lines cost twice: do the first few elements on their own so the
+    // vector loop writes whole, aligned 64-byte lines (as memcpy does).
+    const std::size_t misalign = reinterpret_cast<std::uintptr_t>(out) % 64;
+    std::size_t head = misalign % sizeof(float) == 0 ? ((64 - misalign) % 64) / sizeof(float) : 0;
+    if (head > n) head = n;
+    body(in, out, head);
+    body(in + head, out + head, n - head);
   } else {
     for (std::size_t i = 0; i < n; ++i) {
       const float r = rne(in[i] * scale);
