@@ -7,7 +7,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bash "$root/scripts/deps.sh"
 build="${MIXPREC_RUN_BUILD:-$root/build-run}"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMIXPREC_BUILD_TESTS=OFF >/dev/null
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMIXPREC_BUILD_TESTS=OFF -DMIXPREC_NATIVE=ON >/dev/null
 cmake --build "$build" --target mixprec-toy -j "$(nproc)"
 toy="$build/examples/toy/mixprec-toy"
 "$toy" train
