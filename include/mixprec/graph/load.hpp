@@ -25,6 +25,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <mixprec/detail/json_brief.hpp>
 #include <mixprec/error.hpp>
 #include <mixprec/graph/model.hpp>
 #include <mixprec/io/npy.hpp>
@@ -32,11 +33,6 @@
 namespace mixprec {
 
 namespace detail {
-
-inline std::string json_brief(const nlohmann::json& v) {
-  std::string s = v.dump();
-  return s.size() > 60 ? s.substr(0, 57) + "..." : s;
-}
 
 // A non-negative integer at `where` (a key path inside `file`), at least `min`.
 inline std::size_t json_size(const nlohmann::json& v, const std::string& file, const std::string& where,

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <mixprec/detail/json_brief.hpp>
 #include <mixprec/error.hpp>
 #include <mixprec/numbers/binary.hpp>
 #include <mixprec/numbers/block_fp.hpp>
@@ -215,11 +216,6 @@ inline std::string any_format_names() {
 
 namespace detail {
 
-inline std::string format_json_brief(const nlohmann::json& v) {
-  std::string s = v.dump();
-  return s.size() > 60 ? s.substr(0, 57) + "..." : s;
-}
-
 /// Reads MASE config keys `<prefix><suffix>` of one operand from a JSON object; every error names
 /// `<path>.<prefix><suffix>`, the value and what was expected.
 class format_key_reader {
@@ -249,7 +245,7 @@ class format_key_reader {
     return *v;
   }
   [[noreturn]] void bad(std::string_view suffix, const std::string& expected) const {
-    throw config_error(where(suffix) + " = " + format_json_brief(at(suffix)) + ": " + expected);
+    throw config_error(where(suffix) + " = " + json_brief(at(suffix)) + ": " + expected);
   }
 
   [[nodiscard]] int integer(std::string_view suffix) const {
@@ -387,7 +383,7 @@ inline any_format build_format(std::string_view arith, const nlohmann::json& cfg
     const auto set = [](const std::optional<double>& v) { return v && *v != 0.0; };
     if (!set(p.mean) && !set(p.median) && !set(p.maximum))
       throw config_error(r.where("mean") + ", " + r.key("median") + ", " + r.key("max") + " = " +
-                         format_json_brief(r.at("mean")) + ", " + format_json_brief(r.at("median")) + ", " + format_json_brief(r.at("max")) +
+                         json_brief(r.at("mean")) + ", " + json_brief(r.at("median")) + ", " + json_brief(r.at("max")) +
                          ": ternary needs one of them non-zero to derive its threshold (0.75 mean, else 0.75 median, "
                          "else 0.05 max)");
     return make(arith, [&] { return any_format(ternary_format(p), w); });
@@ -444,14 +440,14 @@ inline any_format build_format(std::string_view arith, const nlohmann::json& cfg
     throw config_error(p + ": arithmetic \"" + std::string(arith) + "\" is unknown (valid names: " +
                        any_format_names() + ")");
   if (!params.is_object())
-    throw config_error(p + " = " + detail::format_json_brief(params) + ": expected an object of " + std::string(arith) + " keys");
+    throw config_error(p + " = " + detail::json_brief(params) + ": expected an object of " + std::string(arith) + " keys");
   for (const auto& [k, v] : params.items()) {
     const auto in = [&](const std::vector<std::string_view>& l) { return std::find(l.begin(), l.end(), k) != l.end(); };
     if (in(keys->required) || in(keys->optional) || in(keys->standalone)) continue;
     std::string list;
     for (const auto* l : {&keys->required, &keys->optional, &keys->standalone})
       for (auto s : *l) list += (list.empty() ? "" : ", ") + std::string(s);
-    throw config_error(p + "." + k + " = " + detail::format_json_brief(v) + ": unknown key for " + std::string(arith) +
+    throw config_error(p + "." + k + " = " + detail::json_brief(v) + ": unknown key for " + std::string(arith) +
                        " (valid keys: " + list + ")");
   }
   return detail::build_format(arith, params, "", p, true);

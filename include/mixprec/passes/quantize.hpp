@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <mixprec/detail/json_brief.hpp>
 #include <mixprec/error.hpp>
 #include <mixprec/graph/model.hpp>
 #include <mixprec/numbers/any_format.hpp>
@@ -158,17 +159,13 @@ inline const std::vector<std::string>& mase_layer_arith_names() {
 }
 
 namespace detail {
-inline std::string config_brief(const nlohmann::json& v) {
-  std::string s = v.dump();
-  return s.size() > 60 ? s.substr(0, 57) + "..." : s;
-}
 // An integer config value at `path`; config_error naming the path and value otherwise.
 inline int config_int(const nlohmann::json& cfg, const std::string& key, const std::string& path) {
   if (!cfg.contains(key)) throw config_error(path + "." + key + ": missing");
   const auto& v = cfg[key];
-  if (!v.is_number_integer()) throw config_error(path + "." + key + " = " + config_brief(v) + ": expected an integer");
+  if (!v.is_number_integer()) throw config_error(path + "." + key + " = " + json_brief(v) + ": expected an integer");
   const auto x = v.get<long long>();
-  if (x < -100000 || x > 100000) throw config_error(path + "." + key + " = " + config_brief(v) + ": out of range");
+  if (x < -100000 || x > 100000) throw config_error(path + "." + key + " = " + json_brief(v) + ": out of range");
   return static_cast<int>(x);
 }
 }  // namespace detail
@@ -231,7 +228,7 @@ static_assert(PassFormat<any_format>);
 /// Reads one node config (flat: {"name": ..., "bypass": ..., "data_in_width": ...}) at `path`.
 template <PassFormat F>
 quant_entry<F> parse_quant_entry(const nlohmann::json& cfg, const std::string& path) {
-  if (!cfg.is_object()) throw config_error(path + " = " + detail::config_brief(cfg) + ": expected an object");
+  if (!cfg.is_object()) throw config_error(path + " = " + detail::json_brief(cfg) + ": expected an object");
   quant_entry<F> e;
   if (!cfg.contains("name"))
     throw config_error(path + ".name: missing (expected one of " + format_config<F>::supported() + ", or null)");
@@ -240,7 +237,7 @@ quant_entry<F> parse_quant_entry(const nlohmann::json& cfg, const std::string& p
     e.quantize = false;
     return e;
   }
-  if (!name.is_string()) throw config_error(path + ".name = " + detail::config_brief(name) + ": expected a string or null");
+  if (!name.is_string()) throw config_error(path + ".name = " + detail::json_brief(name) + ": expected a string or null");
   const auto arith = name.get<std::string>();
   if (!format_config<F>::accepts(arith)) {
     const std::string supported = format_config<F>::supported();
@@ -256,7 +253,7 @@ quant_entry<F> parse_quant_entry(const nlohmann::json& cfg, const std::string& p
     throw config_error(path + ".name = \"" + arith + "\": unknown arithmetic (supported: " + supported + ")");
   }
   if (cfg.contains("bypass")) {
-    if (!cfg["bypass"].is_boolean()) throw config_error(path + ".bypass = " + detail::config_brief(cfg["bypass"]) + ": expected true or false");
+    if (!cfg["bypass"].is_boolean()) throw config_error(path + ".bypass = " + detail::json_brief(cfg["bypass"]) + ": expected true or false");
     e.bypass = cfg["bypass"].get<bool>();
   }
   // Every key must be name, bypass or <operand>_<suffix>; checked without building the key list,
@@ -275,7 +272,7 @@ quant_entry<F> parse_quant_entry(const nlohmann::json& cfg, const std::string& p
       std::string list = "name, bypass";
       for (const char* op : {"data_in", "weight", "bias"})
         for (const auto s : suffixes) list += ", " + std::string(op) + "_" + std::string(s);
-      throw config_error(path + "." + k + " = " + detail::config_brief(v) + ": unknown key for " + arith + " (valid keys: " + list + ")");
+      throw config_error(path + "." + k + " = " + detail::json_brief(v) + ": unknown key for " + arith + " (valid keys: " + list + ")");
     }
   e.data_in = format_config<F>::parse(cfg, "data_in", path);
   e.weight = format_config<F>::parse(cfg, "weight", path);
@@ -289,15 +286,15 @@ quant_entry<F> parse_quant_entry(const nlohmann::json& cfg, const std::string& p
 template <PassFormat F>
 quant_spec<F> parse_quant_spec(const nlohmann::json& config, std::string_view by = "name") {
   const std::string root = "quantize config";
-  if (!config.is_object()) throw config_error(root + " = " + detail::config_brief(config) + ": expected an object");
+  if (!config.is_object()) throw config_error(root + " = " + detail::json_brief(config) + ": expected an object");
   quant_spec<F> spec;
   for (const auto& [key, value] : config.items()) {
     const std::string path = root + ": " + key;
     if (key == "by") {
       if (!value.is_string() || (value != "name" && value != "type"))
-        throw config_error(path + " = " + detail::config_brief(value) + ": expected \"name\" or \"type\"");
+        throw config_error(path + " = " + detail::json_brief(value) + ": expected \"name\" or \"type\"");
       if (value.template get<std::string>() != by)
-        throw config_error(path + " = " + detail::config_brief(value) + ": this pass matches by \"" + std::string(by) + "\"");
+        throw config_error(path + " = " + detail::json_brief(value) + ": this pass matches by \"" + std::string(by) + "\"");
       continue;
     }
     const bool wrapped = value.is_object() && value.contains("config");
@@ -308,7 +305,7 @@ quant_spec<F> parse_quant_spec(const nlohmann::json& config, std::string_view by
       continue;
     }
     if (!wrapped || value.size() != 1)
-      throw config_error(path + " = " + detail::config_brief(value) + ": expected {\"config\": {...}}");
+      throw config_error(path + " = " + detail::json_brief(value) + ": expected {\"config\": {...}}");
     spec.entries.emplace_back(key, parse_quant_entry<F>(value["config"], path + ".config"));
   }
   return spec;
@@ -520,7 +517,7 @@ inline std::string quant_config_by(const nlohmann::json& config) {
   if (!config.is_object() || !config.contains("by")) return "name";
   const auto& by = config["by"];
   if (!by.is_string() || (by != "name" && by != "type"))
-    throw config_error("quantize config: by = " + detail::config_brief(by) + ": expected \"name\" or \"type\"");
+    throw config_error("quantize config: by = " + detail::json_brief(by) + ": expected \"name\" or \"type\"");
   return by.get<std::string>();
 }
 
