@@ -24,8 +24,8 @@
 #include <mixprec/search/stop_signals.hpp>
 
 #include "cmd_train.hpp"
+#include "model_data.hpp"
 #include "toy_tiny.hpp"
-#include "toynet_graph.hpp"
 
 namespace mixprec::toy {
 
@@ -136,25 +136,10 @@ inline int run_search_command(const search_command_options& o) {
   // The model and the evaluated split.
   const std::string split = io::split_of_data_loader(cfg.basic_evaluation ? cfg.basic_evaluation->data_loader
                                                                           : std::string("val_dataloader"));
-  if (o.model_dir && !o.data_dir) throw config_error("--model needs --data (the data set to evaluate it on)");
-  const std::filesystem::path model_dir = o.model_dir.value_or(o.load.value_or(default_training_dir()));
-  if (!std::filesystem::is_directory(model_dir))
-    throw io_error(model_dir.string() + ": checkpoint folder does not exist (train first, or pass --load / --model)");
-  const model net = o.model_dir ? load_model(model_dir) : load_checkpoint_model(model_dir);
-  io::labelled_data data;
-  if (o.data_dir) {
-    data = io::load_split(*o.data_dir, split);
-    if (data.sample_size() != net.input_size())
-      throw shape_error(fmt::format("{}: samples have {} values, the model's input {} has {}", o.data_dir->string(),
-                                    data.sample_size(), model::shape_string(net.input_shape()), net.input_size()));
-  } else {
-    const std::size_t n = cfg.basic_evaluation ? std::min(cfg.basic_evaluation->num_samples, toy_tiny_num_samples)
-                                               : toy_tiny_num_samples;
-    const auto d = make_toy_tiny(parse_toy_split(split), n);
-    data.sample_shape = {toy_tiny_num_features};
-    data.features = d.features;
-    data.labels = d.labels;
-  }
+  const model net = load_model_option(o.model_dir, o.data_dir, o.load.value_or(default_training_dir()));
+  const io::labelled_data data = load_data_option(
+      o.data_dir, split, net,
+      cfg.basic_evaluation ? std::min(cfg.basic_evaluation->num_samples, toy_tiny_num_samples) : toy_tiny_num_samples);
 
   const quantize_space space = make_quantize_space(net, cfg);
   const config_objective objective = make_config_objective(net, space, cfg, data.view());

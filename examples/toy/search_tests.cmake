@@ -1,7 +1,8 @@
 # Command-line tests of `mixprec-toy search` (included from CMakeLists.txt when tests are built):
 # the tutorial's config unchanged, config mistakes one by one (each naming the TOML path, the
 # value and the expectation; earlier results left untouched), SIGINT, kill + resume, a user's
-# own model and data, and (with chromium installed) the rendered report.
+# own model and data (and `eval` of its best configs on them), and (with chromium installed) the
+# rendered report.
 set(search_work ${CMAKE_CURRENT_BINARY_DIR}/search_test)
 set(tutorial ${CMAKE_CURRENT_SOURCE_DIR}/configs/search_toy_tpe.toml)
 set(golden_net ${PROJECT_SOURCE_DIR}/tests/data/golden/toynet)
@@ -84,6 +85,29 @@ add_test(NAME toy_search_custom_model
                  --out ${search_work}/custom --quiet)
 set_tests_properties(toy_search_custom_model PROPERTIES PASS_REGULAR_EXPRESSION
   "\\|  0 \\| +[0-9]+ \\| {'loss': [0-9.]+, 'accuracy': 0\\.9[0-9]*.*40 trials \\(0 resumed, 40 run\\)")
+# `eval --model --data` on each best_config_<n>.toml gives the metrics the search logged in best.json
+# (num_samples and batch_size as in search.toml).
+add_test(NAME toy_search_custom_model_eval
+         COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:mixprec-toy> -DCONFIG=${custom}/search.toml -DMODEL=${custom}/model
+                 -DDATA=${custom}/data -DOUT=${search_work}/custom_eval -DN_TRIALS=16 -DNUM_SAMPLES=512 -DBATCH_SIZE=256
+                 -P ${CMAKE_CURRENT_SOURCE_DIR}/check_eval_best.cmake)
+# A data folder without the evaluated split: the message names the missing file.
+file(MAKE_DIRECTORY ${search_work}/data_without_validation)
+file(COPY ${custom}/data/x_test.npy ${custom}/data/y_test.npy ${custom}/data/y_validation.npy
+     DESTINATION ${search_work}/data_without_validation)
+file(WRITE ${search_work}/custom_8bit.toml "[default]\nname = \"integer\"\ndata_in_width = 8\ndata_in_frac_width = 4\n"
+     "weight_width = 8\nweight_frac_width = 4\nbias_width = 8\nbias_frac_width = 4\n")
+function(eval_custom_error name args expect)
+  add_test(NAME toy_eval_custom_error_${name}
+           COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:mixprec-toy> "-DARGS=${args}" "-DEXPECT=${expect}"
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/cli_expect_error.cmake)
+endfunction()
+set(eval_custom "eval|--config|${search_work}/custom_8bit.toml|--model|${custom}/model")
+eval_custom_error(missing_split "${eval_custom}|--data|${search_work}/data_without_validation"
+                  "data_without_validation/x_validation\\.npy: cannot open file")
+eval_custom_error(model_without_data "${eval_custom}" "--model needs --data")
+eval_custom_error(num_samples "${eval_custom}|--data|${custom}/data|--num-samples|513"
+                  "--num-samples = 513: must be in \\[1, 512\\] \\(the samples of [^ ]*x_validation\\.npy\\)")
 
 find_program(MIXPREC_CHROMIUM chromium)
 if(MIXPREC_CHROMIUM)
