@@ -72,6 +72,16 @@ TEST_SUITE("graph/load errors") {
     CHECK_THROWS_WITH_AS(load_model(d, toynet_dir(), "toy.json"),
                          Contains("toy.json: nodes[1].op = \"gelu\": unknown op"), config_error);
   }
+  TEST_CASE("a node or attributes that are not objects are named with their value") {
+    auto d = toynet_description();
+    d["nodes"][1] = 7;
+    CHECK_THROWS_WITH_AS(load_model(d, toynet_dir(), "toy.json"),
+                         Contains("toy.json: nodes[1] = 7: expected an object"), config_error);
+    d = toynet_description();
+    d["nodes"][0]["attributes"] = "wide";
+    CHECK_THROWS_WITH_AS(load_model(d, toynet_dir(), "toy.json"),
+                         Contains("toy.json: nodes[0].attributes = \"wide\": expected an object"), config_error);
+  }
   TEST_CASE("an unknown input node is named") {
     auto d = toynet_description();
     d["nodes"][2]["inputs"] = {"seq_blocks_9"};

@@ -181,7 +181,7 @@ TEST_SUITE("io/journal") {
     const auto broken = testing::binary_dir() / "journal_broken.jsonl";
     std::filesystem::copy_file(file, broken, std::filesystem::copy_options::overwrite_existing);
     { std::ofstream(broken, std::ios::app) << "garbage\n{\"number\":3}\n"; }
-    CHECK_THROWS_WITH_AS(io::read_journal(broken), doctest::Contains("journal_broken.jsonl:4: corrupt journal line"),
+    CHECK_THROWS_WITH_AS(io::read_journal(broken), doctest::Contains("journal_broken.jsonl:4: corrupt journal line \"garbage\""),
                          io_error);
   }
 

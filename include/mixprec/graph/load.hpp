@@ -107,7 +107,7 @@ inline model load_model(const nlohmann::json& desc, const std::filesystem::path&
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const std::string where = "nodes[" + std::to_string(i) + "]";
     const auto& jn = nodes[i];
-    if (!jn.is_object()) throw config_error(f + ": " + where + ": expected an object");
+    if (!jn.is_object()) throw config_error(f + ": " + where + " = " + detail::json_brief(jn) + ": expected an object");
     detail::json_check_keys(jn, {"name", "op", "inputs", "attributes"}, f, where);
     if (!jn.contains("name") || !jn["name"].is_string())
       throw config_error(f + ": " + where + ".name: missing (expected a string)");
@@ -124,7 +124,7 @@ inline model load_model(const nlohmann::json& desc, const std::filesystem::path&
       }
     }
     const nlohmann::json attrs = jn.contains("attributes") ? jn["attributes"] : nlohmann::json::object();
-    if (!attrs.is_object()) throw config_error(f + ": " + where + ".attributes: expected an object");
+    if (!attrs.is_object()) throw config_error(f + ": " + where + ".attributes = " + detail::json_brief(attrs) + ": expected an object");
     const std::string aw = where + ".attributes";
     auto need = [&](const char* key) -> const nlohmann::json& {
       if (!attrs.contains(key)) throw config_error(f + ": " + aw + "." + key + ": missing (required by " + std::string(op_name(n.op)) + ")");

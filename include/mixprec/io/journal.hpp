@@ -115,7 +115,8 @@ inline journal_contents read_journal(const std::filesystem::path& file) {
         out.dropped_torn_line = true;
         break;
       }
-      throw io_error(file.string() + ":" + std::to_string(line_no) + ": corrupt journal line");
+      throw io_error(file.string() + ":" + std::to_string(line_no) + ": corrupt journal line \"" +
+                     line.substr(0, 60) + (line.size() > 60 ? "...\"" : "\"") + "; expected one JSON object");
     }
     try {
       if (line_no == 1) {

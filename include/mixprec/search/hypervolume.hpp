@@ -26,8 +26,9 @@ struct hv_points {
 
 inline void check_reference(std::span<const std::vector<double>> points,
                             std::span<const double> reference, const char* who) {
-  for (double r : reference)
-    if (std::isnan(r)) throw config_error(std::string(who) + ": reference point has a NaN");
+  for (std::size_t k = 0; k < reference.size(); ++k)
+    if (std::isnan(reference[k]))
+      throw config_error(std::string(who) + ": reference[" + std::to_string(k) + "] = nan: must be a number");
   for (std::size_t i = 0; i < points.size(); ++i)
     if (points[i].size() != reference.size())
       throw shape_error(std::string(who) + ": point " + std::to_string(i) + " has " +
