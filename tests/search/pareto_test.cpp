@@ -1,7 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <mixprec/random.hpp>
 #include <mixprec/search/pareto.hpp>
 
+#include <cmath>
+#include <limits>
 #include <vector>
 
 using namespace mixprec;
@@ -18,6 +21,34 @@ std::vector<std::size_t> numbers(const std::vector<trial>& ts) {
   std::vector<std::size_t> out;
   for (const auto& t : ts) out.push_back(t.number);
   return out;
+}
+
+// The definition, checked pair by pair: the points no other point dominates.
+std::vector<std::size_t> slow_front(const std::vector<std::vector<double>>& p) {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    bool dominated = false;
+    for (std::size_t j = 0; j < p.size(); ++j) dominated = dominated || dominates(p[j], p[i]);
+    if (!dominated) out.push_back(i);
+  }
+  return out;
+}
+
+// n points of m objectives; with `levels` > 0 each coordinate is one of `levels` values (ties,
+// duplicates), some of them infinite.
+std::vector<std::vector<double>> random_points(numpy_rng& rng, std::size_t n, std::size_t m, std::uint64_t levels) {
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<std::vector<double>> p(n, std::vector<double>(m));
+  for (auto& v : p)
+    for (auto& x : v) {
+      if (levels == 0) {
+        x = rng.random_sample();
+      } else {
+        const auto k = rng.bounded(levels + 1);
+        x = k == levels ? (rng.bounded(1) ? inf : -inf) : static_cast<double>(k);
+      }
+    }
+  return p;
 }
 }  // namespace
 
@@ -102,5 +133,59 @@ TEST_SUITE("search/pareto") {
     const std::vector<trial> ts{make_trial(0, trial_state::complete, {3})};
     CHECK_THROWS_WITH_AS(best_trials(ts, d), doctest::Contains("trial 0 has 1 values"),
                          shape_error);
+  }
+
+  TEST_CASE("the first front equals the pairwise definition on random and tie-heavy points") {
+    numpy_rng rng(7);
+    for (std::size_t m : {1, 2, 3, 4})
+      for (std::uint64_t levels : {0, 2, 3, 6})
+        for (std::size_t n : {0, 1, 2, 5, 40, 300}) {
+          const auto p = random_points(rng, n, m, levels);
+          CAPTURE(m);
+          CAPTURE(levels);
+          CAPTURE(n);
+          const auto fast = pareto_front_indexes(p);
+          CHECK(fast == slow_front(p));
+          const auto fronts = non_dominated_fronts(p);
+          CHECK(fast == (fronts.empty() ? std::vector<std::size_t>{} : fronts.front()));
+        }
+  }
+
+  TEST_CASE("the first front keeps every duplicate and treats NaN as dominates() does") {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const std::vector<std::vector<double>> dup(50, std::vector<double>{1, 2});
+    CHECK(pareto_front_indexes(dup).size() == 50);
+    const std::vector<std::vector<double>> p{{1, nan}, {0, 5}, {2, 1}, {3, 3}, {nan, nan}};
+    CHECK(pareto_front_indexes(p) == slow_front(p));
+    const std::vector<std::vector<double>> q{{1, nan, 0}, {0, 5, 1}, {2, 1, 1}, {3, 3, 3}};
+    CHECK(pareto_front_indexes(q) == slow_front(q));
+    CHECK_THROWS_AS(pareto_front_indexes(std::vector<std::vector<double>>{{1, 2}, {1}}), shape_error);
+  }
+
+  TEST_CASE("best_trials of 200000 two-objective and 20000 three-objective trials") {
+    // The quadratic sort needed O(n^2) memory here; the sweep is O(n log n).
+    numpy_rng rng(3);
+    for (std::size_t m : {2, 3}) {
+      const std::size_t n = m == 2 ? 200000 : 20000;
+      std::vector<trial> ts(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        ts[i].number = i;
+        ts[i].state = trial_state::complete;
+        for (std::size_t k = 0; k < m; ++k) ts[i].values.push_back(std::floor(rng.random_sample() * 1000));
+      }
+      ts[n / 2].values.assign(m, -1.0);  // dominates all but its duplicates
+      ts[n - 1].values.assign(m, -1.0);
+      const std::vector<direction> d(m, direction::minimize);
+      CHECK(numbers(best_trials(ts, d)) == std::vector<std::size_t>{n / 2, n - 1});
+      ts[n / 2].values.assign(m, 2000.0);
+      ts[n - 1].values.assign(m, 2000.0);
+      const auto best = best_trials(ts, d);
+      REQUIRE(!best.empty());
+      // Spot check against the definition: no best trial is dominated by any trial.
+      bool any_dominated = false;
+      for (std::size_t b = 0; b < std::min<std::size_t>(best.size(), 5); ++b)
+        for (const auto& t : ts) any_dominated = any_dominated || dominates(t.values, best[b].values);
+      CHECK_FALSE(any_dominated);
+    }
   }
 }

@@ -1,8 +1,9 @@
 // Pareto dominance over loss vectors (minimisation), non-dominated sorting into ranked fronts,
-// and Optuna's best_trials: the non-dominated COMPLETE trials of a study, duplicates kept,
-// sorted by trial number.
+// the first front alone (in O(n log n) for two objectives), and Optuna's best_trials: the
+// non-dominated COMPLETE trials of a study, duplicates kept, sorted by trial number.
 #pragma once
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <limits>
 #include <span>
@@ -99,10 +100,85 @@ inline std::vector<std::size_t> non_dominated_ranks(std::span<const std::vector<
   return rank;
 }
 
-/// The indexes of the non-dominated points, ascending (duplicates of a front point kept).
+namespace detail {
+
+// Front 0 of two objectives in O(n log n): sort by (l0, l1), sweep groups of equal l0. A point is
+// dominated iff an earlier group reached a l1 <= its l1, or its own group has a smaller l1.
+inline std::vector<std::size_t> front_2d(std::span<const std::vector<double>> points) {
+  std::vector<std::size_t> order(points.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return points[a][0] != points[b][0] ? points[a][0] < points[b][0] : points[a][1] < points[b][1];
+  });
+  std::vector<std::size_t> out;
+  bool any_before = false;
+  double best_before = 0;  // smallest l1 of the groups with a smaller l0
+  for (std::size_t g = 0; g < order.size();) {
+    std::size_t end = g;
+    while (end < order.size() && points[order[end]][0] == points[order[g]][0]) ++end;
+    const double group_min = points[order[g]][1];
+    for (std::size_t k = g; k < end && points[order[k]][1] == group_min; ++k)
+      if (!any_before || best_before > group_min) out.push_back(order[k]);
+    best_before = any_before ? std::min(best_before, group_min) : group_min;
+    any_before = true;
+    g = end;
+  }
+  return out;
+}
+
+// Front 0 of any number of objectives in O(n) memory: in lexicographic order a dominating point
+// always comes before the points it dominates (and dominance is transitive), so each point
+// only needs checking against the front kept so far, which never loses a member.
+inline std::vector<std::size_t> front_sorted_filter(std::span<const std::vector<double>> points) {
+  std::vector<std::size_t> order(points.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return points[a] < points[b]; });
+  std::vector<std::size_t> out;
+  for (std::size_t i : order) {
+    const bool dominated =
+        std::any_of(out.begin(), out.end(), [&](std::size_t f) { return dominates(points[f], points[i]); });
+    if (!dominated) out.push_back(i);
+  }
+  return out;
+}
+
+// NaN breaks the orderings above (it compares false both ways): check every pair instead,
+// O(n^2) time but O(n) memory, with exactly the definition of dominates().
+inline std::vector<std::size_t> front_pairwise(std::span<const std::vector<double>> points) {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    bool dominated = false;
+    for (std::size_t j = 0; j < points.size() && !dominated; ++j) dominated = dominates(points[j], points[i]);
+    if (!dominated) out.push_back(i);
+  }
+  return out;
+}
+
+}  // namespace detail
+
+/// The indexes of the non-dominated points, ascending (duplicates of a front point kept):
+/// exactly the first front of non_dominated_fronts, without its O(n^2) memory. Two objectives
+/// take O(n log n); more take O(n log n + n f) for a front of f points.
 inline std::vector<std::size_t> pareto_front_indexes(std::span<const std::vector<double>> points) {
-  auto fronts = non_dominated_fronts(points, 1);
-  return fronts.empty() ? std::vector<std::size_t>{} : std::move(fronts.front());
+  detail::check_same_dimension(points, "pareto_front_indexes");
+  if (points.empty()) return {};
+  const bool has_nan = std::any_of(points.begin(), points.end(), [](const std::vector<double>& p) {
+    return std::any_of(p.begin(), p.end(), [](double v) { return std::isnan(v); });
+  });
+  if (has_nan) return detail::front_pairwise(points);
+  if (points[0].size() == 1) {  // every tie for the smallest loss
+    double best = points[0][0];
+    for (const auto& p : points) best = std::min(best, p[0]);
+    std::vector<std::size_t> out;
+    for (std::size_t i = 0; i < points.size(); ++i)
+      if (points[i][0] == best) out.push_back(i);
+    return out;
+  }
+  std::vector<std::size_t> out =
+      points[0].size() == 2 ? detail::front_2d(points) : detail::front_sorted_filter(points);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 /// Optuna's best_trials: the COMPLETE trials no other COMPLETE trial dominates (on losses under
