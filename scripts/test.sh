@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything with warnings as errors, runs the whole test suite,
-# runs it again under AddressSanitizer + UndefinedBehaviorSanitizer, and proves the three ways a
-# consumer takes mixprec in (add_subdirectory, find_package after install, plain -I include).
+# runs it again under AddressSanitizer + UndefinedBehaviorSanitizer, runs the multi-threaded
+# search tests under ThreadSanitizer, fuzzes the input readers for a bounded time, and proves the
+# three ways a consumer takes mixprec in (add_subdirectory, find_package after install, plain -I include).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -43,3 +44,13 @@ g++ -std=c++20 -Wall -Wextra -Werror -I "$build/consumer-copy/include" -I /usr/i
   "$consumer/main.cpp" -o "$build/consumer-copy/consumer" -lfmt
 "$build/consumer-copy/consumer"
 echo "consumers: 3 passed, 0 failed"
+
+echo "== ThreadSanitizer: search, samplers, 2-thread CLI search"
+start=$(date +%s)
+MIXPREC_TSAN_BUILD="$build/tsan" bash scripts/tsan.sh
+echo "ThreadSanitizer step: $(( $(date +%s) - start )) s"
+
+echo "== fuzzing: search config, model.json, .npy (${MIXPREC_FUZZ_SECONDS:-60} s each)"
+start=$(date +%s)
+MIXPREC_FUZZ_BUILD="$build/fuzz" bash scripts/fuzz.sh
+echo "fuzzing step: $(( $(date +%s) - start )) s"
