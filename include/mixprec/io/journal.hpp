@@ -2,14 +2,20 @@
 // disk before the next trial starts, after a header line that identifies the search. Resuming
 // reads it back; a last line cut short by a kill is dropped, any other damage is an error.
 #pragma once
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <vector>
 
 #include <fcntl.h>
@@ -40,6 +46,44 @@ struct journal_header {
   }
 };
 
+/// What differs between a journal's header `found` and the header `expected` of this search, as
+/// "sampler \"tpe\" (this search: \"random\"); seed 1 (this search: 0); ...": only the fields that
+/// differ, and for the dimensions the first one that differs. Empty when they are equal.
+inline std::string journal_header_difference(const nlohmann::json& found, const nlohmann::json& expected) {
+  std::string out;
+  const auto add = [&](const std::string& s) { out += (out.empty() ? "" : "; ") + s; };
+  const auto field = [](const nlohmann::json& h, const char* k) {
+    return h.is_object() && h.contains(k) ? h[k] : nlohmann::json();
+  };
+  for (const char* k : {"mixprec_journal", "sampler", "seed", "directions"}) {
+    const nlohmann::json a = field(found, k), b = field(expected, k);
+    if (a != b) add(std::string(k) + " " + (a.is_null() ? "missing" : a.dump()) + " (this search: " + b.dump() + ")");
+  }
+  const nlohmann::json a = field(found, "dimensions"), b = field(expected, "dimensions");
+  if (a != b) {
+    const std::size_t na = a.is_array() ? a.size() : 0, nb = b.is_array() ? b.size() : 0;
+    std::string d = "dimensions: " + std::to_string(na) + " (this search: " + std::to_string(nb) + ")";
+    for (std::size_t i = 0; i < std::max(na, nb); ++i) {
+      const nlohmann::json x = i < na ? a[i] : nlohmann::json(), y = i < nb ? b[i] : nlohmann::json();
+      if (x == y) continue;
+      d += ", first difference at dimension " + std::to_string(i) + ": " + (x.is_null() ? "none" : x.dump()) +
+           " (this search: " + (y.is_null() ? "none" : y.dump()) + ")";
+      break;
+    }
+    add(d);
+  }
+  std::set<std::string> other;  // fields a later version may add
+  for (const auto* h : {&found, &expected})
+    if (h->is_object())
+      for (const auto& [k, v] : h->items()) other.insert(k);
+  for (const char* k : {"mixprec_journal", "sampler", "seed", "directions", "dimensions"}) other.erase(k);
+  for (const auto& k : other)
+    if (field(found, k.c_str()) != field(expected, k.c_str()))
+      add(k + " " + field(found, k.c_str()).dump() + " (this search: " + field(expected, k.c_str()).dump() + ")");
+  if (out.empty() && found != expected) out = "the header is not an object";
+  return out;
+}
+
 /// One finished trial as a journal line.
 inline nlohmann::json trial_to_json(const trial& t) {
   nlohmann::json j;
@@ -63,12 +107,15 @@ inline nlohmann::json trial_to_json(const trial& t) {
 
 inline trial trial_from_json(const nlohmann::json& j) {
   trial t;
-  t.number = j.at("number").get<std::size_t>();
+  const auto& number = j.at("number");
+  if (!number.is_number_unsigned())
+    throw io_error("trial number " + number.dump() + ": expected an integer >= 0");
+  t.number = number.get<std::size_t>();
   const std::string s = j.at("state").get<std::string>();
   if (s == "COMPLETE") t.state = trial_state::complete;
   else if (s == "FAIL") t.state = trial_state::fail;
   else if (s == "PRUNED") t.state = trial_state::pruned;
-  else throw io_error("journal: trial " + std::to_string(t.number) + " has state \"" + s +
+  else throw io_error("trial " + std::to_string(t.number) + " has state \"" + s +
                       "\"; expected COMPLETE, FAIL or PRUNED");
   t.params = j.at("params").get<std::vector<std::size_t>>();
   for (const auto& v : j.at("values")) {
@@ -93,12 +140,20 @@ struct journal_contents {
   bool dropped_torn_line = false;  ///< the last line was cut short (a kill mid-write) and ignored
 };
 
-/// Reads a journal. Throws io_error naming the file and line for anything but a torn last line.
+/// The largest trial number a journal with `records` trial lines may hold, plus one. Numbers
+/// missing below a record are trials that were running when a run died (resume runs them
+/// again); each record may account for one such gap, plus 1024 for workers lost at once. A
+/// larger number is damage (it would make resume create that many phantom waiting trials).
+constexpr std::size_t journal_number_bound(std::size_t records) { return 2 * records + 1024; }
+
+/// Reads a journal. Throws io_error naming the file and line for anything but a torn last line,
+/// including a trial number >= journal_number_bound(trial lines).
 inline journal_contents read_journal(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw io_error(file.string() + ": cannot open journal");
   const std::string text{std::istreambuf_iterator<char>(in), {}};
   journal_contents out;
+  std::vector<std::size_t> trial_lines;  // the line of each trial, for messages
   std::size_t pos = 0, line_no = 0;
   while (pos < text.size()) {
     const auto end = text.find('\n', pos);
@@ -118,19 +173,29 @@ inline journal_contents read_journal(const std::filesystem::path& file) {
       throw io_error(file.string() + ":" + std::to_string(line_no) + ": corrupt journal line \"" +
                      line.substr(0, 60) + (line.size() > 60 ? "...\"" : "\"") + "; expected one JSON object");
     }
+    if (line_no == 1) {
+      if (!j.is_object() || !j.contains("mixprec_journal"))
+        throw io_error(file.string() + ":1: not a mixprec journal (no header line)");
+      out.header = std::move(j);
+      continue;
+    }
     try {
-      if (line_no == 1) {
-        if (!j.contains("mixprec_journal"))
-          throw io_error(file.string() + ":1: not a mixprec journal (no header line)");
-        out.header = std::move(j);
-      } else {
-        out.trials.push_back(trial_from_json(j));
-      }
+      out.trials.push_back(trial_from_json(j));
+      trial_lines.push_back(line_no);
     } catch (const nlohmann::json::exception& e) {
       throw io_error(file.string() + ":" + std::to_string(line_no) + ": malformed journal entry: " + e.what());
+    } catch (const io_error& e) {
+      throw io_error(file.string() + ":" + std::to_string(line_no) + ": " + e.what());
     }
   }
   if (out.header.is_null()) throw io_error(file.string() + ": empty journal (no header line)");
+  const std::size_t bound = journal_number_bound(out.trials.size());
+  for (std::size_t i = 0; i < out.trials.size(); ++i)
+    if (out.trials[i].number >= bound)
+      throw io_error(file.string() + ":" + std::to_string(trial_lines[i]) + ": trial number " +
+                     std::to_string(out.trials[i].number) + " is too large: a journal of " +
+                     std::to_string(out.trials.size()) + " trial lines holds numbers < " + std::to_string(bound) +
+                     " (2 x lines + 1024); the journal is damaged");
   return out;
 }
 
@@ -147,18 +212,23 @@ class journal_writer {
                  std::chrono::milliseconds sync_every = std::chrono::milliseconds{0})
       : path_(file), sync_every_(sync_every) {
     const nlohmann::json h = header.to_json();
+    if (std::filesystem::is_directory(file))
+      throw io_error(file.string() + ": is a directory; expected a journal file");
     if (std::filesystem::exists(file) && std::filesystem::file_size(file) > 0) {
       const journal_contents existing = read_journal(file);
       if (existing.header != h)
-        throw io_error(file.string() + ": the journal belongs to a different search (space, objectives, sampler "
-                       "or seed differ); use another output folder or remove it");
+        throw io_error(file.string() + ": the journal belongs to a different search (" +
+                       journal_header_difference(existing.header, h) + "); use another output folder or remove it");
       if (existing.dropped_torn_line) truncate_torn_tail(file);
     } else if (file.has_parent_path()) {
-      std::filesystem::create_directories(file.parent_path());
+      std::error_code ec;
+      std::filesystem::create_directories(file.parent_path(), ec);
+      if (ec) throw io_error(file.parent_path().string() + ": cannot create the journal's folder: " + ec.message());
     }
-    fd_ = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd_ < 0) throw io_error(file.string() + ": cannot open journal for appending");
+    fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw io_error(file.string() + ": cannot open journal for appending: " + std::strerror(errno));
     if (std::filesystem::file_size(file) == 0) write_line(h.dump());
+    else if (!ends_with_newline()) write_raw("\n");  // a complete last line without its '\n'
   }
   journal_writer(const journal_writer&) = delete;
   journal_writer& operator=(const journal_writer&) = delete;
@@ -178,20 +248,34 @@ class journal_writer {
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
 
  private:
-  void write_line(std::string line) {
-    line.push_back('\n');
+  void write_raw(std::string_view text) {
     std::size_t done = 0;
-    while (done < line.size()) {
-      const auto n = ::write(fd_, line.data() + done, line.size() - done);
-      if (n < 0) throw io_error(path_.string() + ": journal write failed");
+    while (done < text.size()) {
+      const auto n = ::write(fd_, text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw io_error(path_.string() + ": journal write failed: " + std::strerror(errno));
       done += static_cast<std::size_t>(n);
     }
+  }
+
+  [[nodiscard]] bool ends_with_newline() const {
+    char last = 0;
+    const auto size = ::lseek(fd_, 0, SEEK_END);
+    if (size <= 0) return true;
+    if (::pread(fd_, &last, 1, size - 1) != 1)
+      throw io_error(path_.string() + ": cannot read the journal's last byte: " + std::strerror(errno));
+    return last == '\n';
+  }
+
+  void write_line(std::string line) {
+    line.push_back('\n');
+    write_raw(line);
     const auto now = std::chrono::steady_clock::now();
     if (sync_every_.count() > 0 && now - last_sync_ < sync_every_) {
       unsynced_ = true;
       return;
     }
-    if (::fsync(fd_) != 0) throw io_error(path_.string() + ": journal sync failed");
+    if (::fsync(fd_) != 0) throw io_error(path_.string() + ": journal sync failed: " + std::strerror(errno));
     last_sync_ = now;
     unsynced_ = false;
   }
