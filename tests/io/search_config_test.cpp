@@ -108,4 +108,48 @@ TEST_SUITE("config/search_config") {
     CHECK_THROWS_WITH_AS(config::load_search_config(testing::binary_dir() / "nope.toml"),
                          doctest::Contains("nope.toml: cannot open file"), io_error);
   }
+
+  TEST_CASE("non-finite numbers are refused, naming the TOML path and the value") {
+    CHECK_THROWS_WITH_AS(parse_modified("accuracy.scale = 1.0", "accuracy.scale = nan"),
+                         doctest::Contains("search.strategy.metrics.accuracy.scale = nan: expected a finite number"),
+                         config_error);
+    CHECK_THROWS_WITH_AS(parse_modified("average_bitwidth.scale = 0.2", "average_bitwidth.scale = -inf"),
+                         doctest::Contains("search.strategy.metrics.average_bitwidth.scale = -inf: expected a finite number"),
+                         config_error);
+    CHECK_THROWS_WITH_AS(parse_modified("compare_to = 32", "compare_to = inf"),
+                         doctest::Contains("search.strategy.hw_runner.average_bitwidth.compare_to = inf: expected a finite number"),
+                         config_error);
+    CHECK_THROWS_WITH_AS(parse_modified("timeout = 20000", "timeout = inf"),
+                         doctest::Contains("search.strategy.setup.timeout = inf: expected a finite number"), config_error);
+  }
+
+  TEST_CASE("seeds above 2^32 - 1 are refused as --seed refuses them, not clamped") {
+    CHECK_THROWS_WITH_AS(parse_modified("n_jobs = 1", "n_jobs = 1\nseed = 4294967296"),
+                         doctest::Contains("search.strategy.setup.seed = 4294967296: must be an integer in [0, 2^32)"),
+                         config_error);
+    CHECK_THROWS_WITH_AS(parse_modified("seed = 42", "seed = 99999999999"),
+                         doctest::Contains("seed = 99999999999: must be an integer in [0, 2^32)"), config_error);
+    CHECK_THROWS_WITH_AS(parse_modified("seed = 42", "seed = -1"),
+                         doctest::Contains("seed = -1: must be an integer in [0, 2^32)"), config_error);
+    CHECK(parse_modified("n_jobs = 1", "n_jobs = 1\nseed = 4294967295").sampler_seed == 4294967295u);
+  }
+
+  TEST_CASE("eval_mode = false is refused: evaluation runs in inference mode only") {
+    CHECK_THROWS_WITH_AS(parse_modified("eval_mode = true", "eval_mode = false"),
+                         doctest::Contains("search.strategy.eval_mode = false: not supported"), config_error);
+  }
+
+  TEST_CASE("an unknown top-level key is a warning naming it and the known keys; MASE's other keys are not") {
+    CHECK(config::load_search_config(tutorial_config).warnings.empty());  // task, accelerator, log_every_n_steps
+    const auto c = parse_modified("batch_size = 512", "batch_sise = 256");
+    REQUIRE(c.warnings.size() == 1);
+    CHECK(c.warnings[0].find("batch_sise = 256: unknown top-level key, ignored; known keys are model, dataset, "
+                             "project, batch_size") == 0);
+    CHECK(c.batch_size == 512);
+  }
+
+  TEST_CASE("a folder given as the config says so") {
+    CHECK_THROWS_WITH_AS(config::load_search_config(testing::binary_dir()),
+                         doctest::Contains(": is a directory; expected a config file (TOML)"), io_error);
+  }
 }

@@ -2,6 +2,7 @@
 // checked in one place. Every error names the TOML path, the value found and what was expected.
 #pragma once
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -46,7 +47,23 @@ struct metric_config {
   mixprec::direction direction = mixprec::direction::maximize;
 };
 
-/// The whole search config. Top-level keys MASE uses for other actions are accepted and ignored.
+/// The top-level keys a config may hold: those the search reads (model, dataset, project,
+/// batch_size, max_epochs, learning_rate, seed, search) and those MASE's other actions (`ch train`,
+/// `ch transform`, ...) read, which are accepted and ignored (decisions.md 16).
+inline const std::vector<std::string>& top_level_keys() {
+  static const std::vector<std::string> keys{
+      "model", "dataset", "project", "batch_size", "max_epochs", "learning_rate", "seed", "search",
+      // MASE's other actions
+      "task", "accelerator", "log_every_n_steps", "load_name", "load_type", "config", "to_debug", "log_level",
+      "report_to", "quant_config", "training_optimizer", "trainer_precision", "weight_decay", "max_steps",
+      "accumulate_grad_batches", "num_workers", "num_devices", "num_nodes", "strategy", "is_to_auto_requeue",
+      "github_ci", "disable_dataset_cache", "target", "num_targets", "is_pretrained", "max_token_len",
+      "project_dir", "passes", "train", "transform", "auto_requeue", "devices"};
+  return keys;
+}
+
+/// The whole search config. Top-level keys MASE uses for other actions are accepted and ignored;
+/// any other top-level key gets a warning (a typo such as `batch_sise` would otherwise go unseen).
 struct search_config {
   // Basics (top level).
   std::string model = "toy";
@@ -77,6 +94,10 @@ struct search_config {
   std::optional<basic_evaluation_config> basic_evaluation;
   std::optional<average_bitwidth_config> average_bitwidth;
   std::vector<metric_config> metrics;  ///< sorted by name, as MASE orders objectives
+
+  /// Things accepted but probably not meant (unknown top-level keys), one message each, for the
+  /// caller to show (the CLI prints them on stderr).
+  std::vector<std::string> warnings;
 
   /// The objectives' directions: one per metric, or the single `direction` when summed.
   [[nodiscard]] std::vector<mixprec::direction> directions() const {
@@ -144,8 +165,20 @@ inline bool get_bool(const toml::table& t, std::string_view key, const std::stri
 
 inline double get_number(const toml::node& n, const std::string& where) {
   if (const auto* i = n.as_integer()) return static_cast<double>(i->get());
-  if (const auto* f = n.as_floating_point()) return f->get();
+  if (const auto* f = n.as_floating_point()) {
+    // TOML allows nan and inf; no setting here means anything with them.
+    if (!std::isfinite(f->get())) throw config_error(where + " = " + describe(n) + ": expected a finite number");
+    return f->get();
+  }
   throw config_error(where + " = " + describe(n) + ": expected a number");
+}
+
+// A seed: an integer in [0, 2^32), as --seed.
+inline std::uint32_t get_seed(const toml::node& n, const std::string& where) {
+  const auto* i = n.as_integer();
+  if (!i || i->get() < 0 || i->get() > 0xffffffffLL)
+    throw config_error(where + " = " + describe(n) + ": must be an integer in [0, 2^32)");
+  return static_cast<std::uint32_t>(i->get());
 }
 
 // An integer >= `min`.
@@ -170,8 +203,14 @@ inline search_config parse_search_config(const toml::table& root) {
   if (const auto* n = root.get("batch_size")) c.batch_size = static_cast<std::size_t>(get_int(*n, "batch_size", 1));
   if (const auto* n = root.get("max_epochs")) c.max_epochs = static_cast<std::size_t>(get_int(*n, "max_epochs", 1));
   if (const auto* n = root.get("learning_rate")) c.learning_rate = get_number(*n, "learning_rate");
-  if (const auto* n = root.get("seed"))
-    c.seed = static_cast<std::uint32_t>(std::min<std::int64_t>(get_int(*n, "seed", 0), 0xffffffff));
+  if (const auto* n = root.get("seed")) c.seed = get_seed(*n, "seed");
+  const auto& known = top_level_keys();
+  for (const auto& [k, v] : root) {
+    const std::string key(k.str());
+    if (std::find(known.begin(), known.end(), key) == known.end())
+      c.warnings.push_back(key + " = " + describe(v) + ": unknown top-level key, ignored; known keys are " +
+                           join(known));
+  }
   if (c.model.empty()) throw config_error("model = \"\": expected a model name");
   for (char ch : c.project)
     if (ch == '/' || ch == '\\') throw config_error("project = \"" + c.project + "\": must not contain a path separator");
@@ -220,6 +259,11 @@ inline search_config parse_search_config(const toml::table& root) {
   if (c.strategy_name != "optuna")
     throw config_error("search.strategy.name = \"" + c.strategy_name + "\": unknown strategy; expected \"optuna\"");
   c.eval_mode = get_bool(*strategy, "eval_mode", "search.strategy", c.eval_mode);
+  // Rejected, not ignored: MASE would then evaluate in training mode (batch statistics, dropout),
+  // which mixprec's inference-only graph cannot reproduce, so the results would silently differ.
+  if (!c.eval_mode)
+    throw config_error("search.strategy.eval_mode = false: not supported; mixprec evaluates post-training "
+                       "quantization in inference mode only (expected true, or leave it out)");
 
   if (const toml::table* setup = table_at(*strategy, "setup", "search.strategy")) {
     const std::string p = "search.strategy.setup";
@@ -234,7 +278,7 @@ inline search_config parse_search_config(const toml::table& root) {
     }
     if (const auto* n = setup->get("n_trials")) c.n_trials = static_cast<std::size_t>(get_int(*n, p + ".n_trials", 1));
     if (const auto* n = setup->get("timeout")) {
-      const double t = get_number(*n, p + ".timeout");
+      const double t = get_number(*n, p + ".timeout");  // finite: leave it out for no limit
       if (!(t > 0)) throw config_error(p + ".timeout = " + describe(*n) + ": must be > 0 seconds");
       c.timeout = t;
     }
@@ -245,8 +289,7 @@ inline search_config parse_search_config(const toml::table& root) {
     c.sum_scaled_metrics = get_bool(*setup, "sum_scaled_metrics", p, c.sum_scaled_metrics);
     if (setup->get("direction"))
       c.direction = parse_direction(get_string(*setup, "direction", p, ""), p + ".direction");
-    if (const auto* n = setup->get("seed"))
-      c.sampler_seed = static_cast<std::uint32_t>(std::min<std::int64_t>(get_int(*n, p + ".seed", 0), 0xffffffff));
+    if (const auto* n = setup->get("seed")) c.sampler_seed = get_seed(*n, p + ".seed");
     if (setup->get("pkl_ckpt")) c.pkl_ckpt = get_string(*setup, "pkl_ckpt", p, "");
   }
 
@@ -309,7 +352,7 @@ inline search_config parse_search_config(const toml::table& root) {
   return c;
 }
 
-/// Reads and checks a search config file (TOML).
+/// Reads and checks a search config file (TOML); the warnings are left in search_config::warnings.
 inline search_config load_search_config(const std::filesystem::path& file) {
   const toml::table root = parse_toml_file(file);
   try {

@@ -79,6 +79,8 @@ inline nlohmann::ordered_json to_json(const toml::node& n) {
 /// file, line and column.
 inline toml::table parse_toml_file(const std::filesystem::path& file) {
   if (!std::filesystem::exists(file)) throw io_error(file.string() + ": cannot open file");
+  if (std::filesystem::is_directory(file))
+    throw io_error(file.string() + ": is a directory; expected a config file (TOML)");
   try {
     return toml::parse_file(file.string());
   } catch (const toml::parse_error& e) {
@@ -90,6 +92,8 @@ inline toml::table parse_toml_file(const std::filesystem::path& file) {
 /// Reads a config file as JSON: `.json` files directly, anything else as TOML (in file order).
 inline nlohmann::ordered_json read_config_file(const std::filesystem::path& file) {
   if (file.extension() == ".json") {
+    if (std::filesystem::is_directory(file))
+      throw io_error(file.string() + ": is a directory; expected a config file (JSON)");
     std::ifstream in(file);
     if (!in) throw io_error(file.string() + ": cannot open file");
     try {
