@@ -13,6 +13,7 @@
 
 #include <Eigen/Core>
 
+#include <mixprec/cancel.hpp>
 #include <mixprec/error.hpp>
 #include <mixprec/graph/ops.hpp>
 
@@ -232,6 +233,7 @@ matrix_view model::run(matrix_view x, forward_workspace& ws, const Hooks& hooks)
     return id < 0 ? x.data() : ws.outputs[static_cast<std::size_t>(id)].data();
   };
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    throw_if_cancelled();  // a stopped search ends a long forward between nodes
     const node& n = nodes_[i];
     const node_info& info = info_[i];
     const auto& ishape = in_shape(i);
@@ -262,6 +264,7 @@ matrix_view model::run(matrix_view x, forward_workspace& ws, const Hooks& hooks)
         float* cols = forward_workspace::grow(ws.cols, ckk * ho * wo);
         const auto hw = static_cast<Eigen::Index>(ho * wo);
         for (std::size_t s = 0; s < batch; ++s) {
+          throw_if_cancelled();
           detail::im2col(xin + s * in_size, ishape[0], ishape[1], ishape[2], n.window, ho, wo, cols);
           matrix_map ys(out + s * info.out_size, w.rows(), hw);
           ys.noalias() = w * matrix_view(cols, static_cast<Eigen::Index>(ckk), hw);
@@ -278,9 +281,11 @@ matrix_view model::run(matrix_view x, forward_workspace& ws, const Hooks& hooks)
       case op_kind::max_pool2d:
       case op_kind::avg_pool2d: {
         const bool is_max = n.op == op_kind::max_pool2d;
-        for (std::size_t s = 0; s < batch; ++s)
+        for (std::size_t s = 0; s < batch; ++s) {
+          throw_if_cancelled();
           detail::pool2d(in + s * in_size, ishape[0], ishape[1], ishape[2], n.window, info.out_shape[1],
                          info.out_shape[2], is_max, out + s * info.out_size);
+        }
         break;
       }
       case op_kind::flatten: std::memcpy(out, in, in_count * sizeof(float)); break;

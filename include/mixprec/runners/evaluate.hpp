@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include <mixprec/cancel.hpp>
 #include <mixprec/error.hpp>
 #include <mixprec/graph/model.hpp>
 
@@ -138,12 +139,14 @@ class basic_evaluation {
                         std::to_string(params_.num_samples) + " samples x " + std::to_string(data_.sample_size));
   }
 
-  /// Evaluates `m` on the first num_samples samples.
+  /// Evaluates `m` on the first num_samples samples. Inside a study's trial, a stop request
+  /// ends it between batches (trial_cancelled, see cancel.hpp).
   template <Forwardable M>
   [[nodiscard]] evaluation_result evaluate(const M& m, forward_workspace& ws) const {
     std::size_t classes = 0;
     std::optional<classification_tally> tally;
     for (std::size_t start = 0; start < params_.num_samples; start += params_.batch_size) {
+      throw_if_cancelled();
       const std::size_t n = std::min(params_.batch_size, params_.num_samples - start);
       const matrix_view x(data_.features.data() + start * data_.sample_size, static_cast<Eigen::Index>(n),
                           static_cast<Eigen::Index>(data_.sample_size));

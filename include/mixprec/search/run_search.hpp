@@ -49,7 +49,9 @@ struct search_run_params {
   /// 0: every journal line is synced to disk before the next trial starts. Positive: lines are
   /// written at once (a killed process loses nothing) but synced at most once per interval.
   std::chrono::milliseconds journal_sync_every{0};
-  /// Polled after each finished trial; true stops the run (e.g. stop_signals::received()).
+  /// Polled after each finished trial and about every 50 ms while trials run (from another
+  /// thread); true stops the run and cancels its running trials (e.g. stop_signals::received()).
+  /// A cancelled trial is not journaled, so a resumed run runs it again.
   std::function<bool()> stop_requested;
   std::function<void(const search_progress&)> on_progress;
 };
@@ -193,6 +195,7 @@ search_run_result run_search(study<S>& st, Objective&& objective, const search_r
     o.n_trials = p.n_trials - resumed.size();
     o.n_jobs = p.n_jobs;
     o.timeout = p.timeout;
+    o.stop_requested = p.stop_requested;
     try {
       result.reason = st.optimize(objective, o, on_trial).reason;
     } catch (...) {

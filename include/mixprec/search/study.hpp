@@ -1,26 +1,31 @@
 // A study: the trials of one search, Optuna's ask/tell interface and optimize loop (timeout,
-// threads, failure handling, callbacks), enqueued trials, resume from finished trials, and the
-// best trial(s). The sampler is asked under a mutex; objectives run outside it.
+// threads, failure handling, callbacks, stop requests that reach running trials), enqueued
+// trials, resume from finished trials, and the best trial(s). The sampler is asked under a
+// mutex; objectives run outside it.
 #pragma once
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <concepts>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include <mixprec/cancel.hpp>
 #include <mixprec/error.hpp>
 #include <mixprec/search/pareto.hpp>
 #include <mixprec/search/sampler.hpp>
@@ -33,13 +38,20 @@ namespace mixprec {
 struct study_options {
   /// Trials to run in this call, over all threads (Optuna's n_trials); must be >= 1.
   std::size_t n_trials = 1;
-  /// Seconds; checked before each trial starts, so a running trial is never interrupted.
+  /// Seconds. No trial starts after it, and running trials are cancelled when it passes (see
+  /// optimize: an objective that never calls throw_if_cancelled() still runs to its end).
   std::optional<double> timeout = std::nullopt;
   /// Worker threads; must be >= 1.
   std::size_t n_jobs = 1;
   /// If false, an exception from the objective fails its trial and is rethrown (Optuna's
   /// default); if true, the trial fails and the search goes on.
   bool catch_exceptions = false;
+  /// Polled about every 50 ms from a watcher thread while optimize runs (so it must be
+  /// thread-safe); true stops the search and cancels its running trials (e.g. a signal flag).
+  std::function<bool()> stop_requested = {};
+  /// Starts worker thread `index` (0 .. n_jobs-1) running `body`; empty means std::thread. A
+  /// throw from it is handled like the system refusing a thread (tests use it to simulate that).
+  std::function<std::thread(std::size_t index, std::function<void()> body)> start_thread = {};
 };
 
 /// Why an optimize call ended.
@@ -90,6 +102,7 @@ struct study_state {
   std::vector<dimension> dimensions;
   std::vector<direction> directions;
   std::atomic<bool> stop_requested{false};
+  std::atomic<bool> cancel_requested{false};  // running trials end at their next check
   std::size_t n_waiting = 0;  // lets ask skip the scan for WAITING trials
 
   trial& running_trial(std::size_t number, std::string_view who) {
@@ -269,7 +282,15 @@ class study {
   }
 
   /// Stops optimize before its next trial (Optuna's study.stop(); callable from callbacks).
+  /// Running trials finish.
   void stop() { state_->stop_requested = true; }
+
+  /// Stops optimize and cancels its running trials: their next throw_if_cancelled() throws.
+  /// Callable from any thread.
+  void cancel() {
+    state_->stop_requested = true;
+    state_->cancel_requested = true;
+  }
 
   /// Runs `objective` on up to options.n_trials new trials. The objective takes a
   /// `trial_handle&` and returns a number or a range of numbers (one per objective). A wrong
@@ -278,6 +299,16 @@ class study {
   /// options.catch_exceptions). After each trial that did not rethrow, every callback is called
   /// as `callback(study&, const trial&)`, one trial at a time. Trials already finished are
   /// never lost.
+  ///
+  /// When the timeout passes, options.stop_requested() turns true or cancel() is called, the
+  /// running trials are cancelled: an objective that throws (trial_cancelled from
+  /// throw_if_cancelled(), or anything else once cancelled) is interrupted, not finished. An
+  /// interrupted trial goes back to WAITING with the parameters it had as fixed parameters (the
+  /// next optimize runs it again first), the sampler is not told, callbacks are not called, and
+  /// it does not count in n_trials_run.
+  ///
+  /// If the system refuses a worker thread, the threads already started end after their running
+  /// trial and a config_error names n_jobs and the system's reason.
   template <class Objective, class... Callbacks>
     requires std::invocable<Objective&, trial_handle&> &&
              (std::invocable<Callbacks&, study&, const trial&> && ...)
@@ -290,6 +321,7 @@ class study {
       throw config_error("study_options.timeout = " + std::to_string(*options.timeout) +
                          ": must be > 0 seconds");
     state_->stop_requested = false;
+    state_->cancel_requested = false;
     const auto t0 = std::chrono::steady_clock::now();
     std::atomic<std::size_t> claimed{0}, run{0};
     std::mutex control;  // guards reason, error; serialises callbacks
@@ -301,6 +333,7 @@ class study {
     };
 
     auto worker = [&] {
+      const cancel_scope scope(state_->cancel_requested);
       try {
         while (true) {
           if (state_->stop_requested) {
@@ -334,13 +367,31 @@ class study {
           std::vector<double> values;
           trial_state state = trial_state::complete;
           std::exception_ptr raised;
+          bool interrupted = false;
           try {
             values = to_values(objective(*handle));
+          } catch (const trial_cancelled&) {
+            interrupted = true;
           } catch (const trial_pruned&) {
             state = trial_state::pruned;
           } catch (...) {
-            state = trial_state::fail;
-            if (!options.catch_exceptions) raised = std::current_exception();
+            // Once cancelled, whatever the objective throws is taken as the interruption.
+            if (state_->cancel_requested) {
+              interrupted = true;
+            } else {
+              state = trial_state::fail;
+              if (!options.catch_exceptions) raised = std::current_exception();
+            }
+          }
+          if (interrupted) {
+            {
+              std::lock_guard lock(state_->mutex);
+              requeue_locked(state_->trials[number]);
+            }
+            --run;
+            end_with(stop_reason::stopped);
+            cancel();  // also when the objective threw trial_cancelled on its own
+            return;
           }
           {
             std::lock_guard lock(state_->mutex);
@@ -372,15 +423,79 @@ class study {
       }
     };
 
+    // The watcher turns the timeout and outside stop requests into a cancel of running trials.
+    std::mutex watch_mutex;
+    std::condition_variable watch_wake;
+    bool watch_done = false;
+    auto watcher = [&] {
+      std::unique_lock lock(watch_mutex);
+      while (!watch_done) {
+        auto wake = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+        if (options.timeout) {
+          const auto deadline =
+              t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                       std::chrono::duration<double>(*options.timeout));
+          if (std::chrono::steady_clock::now() >= deadline) {
+            end_with(stop_reason::timeout);
+            cancel();
+            return;
+          }
+          wake = std::min(wake, deadline);
+        }
+        if (options.stop_requested && options.stop_requested()) {
+          end_with(stop_reason::stopped);
+          cancel();
+          return;
+        }
+        watch_wake.wait_until(lock, wake, [&] { return watch_done; });
+      }
+    };
+    std::optional<std::thread> watch_thread;
+    if (options.timeout || options.stop_requested) {
+      try {
+        watch_thread.emplace(watcher);
+      } catch (...) {
+        // No watcher: the timeout and stop requests still end the search between trials.
+      }
+    }
+    auto stop_watcher = [&] {
+      if (!watch_thread) return;
+      {
+        std::lock_guard lock(watch_mutex);
+        watch_done = true;
+      }
+      watch_wake.notify_all();
+      watch_thread->join();
+    };
+
+    std::string thread_failure;
     if (options.n_jobs == 1) {
       worker();
     } else {
       std::vector<std::thread> threads;
-      threads.reserve(options.n_jobs);
-      for (std::size_t i = 0; i < options.n_jobs; ++i) threads.emplace_back(worker);
-      for (auto& th : threads) th.join();
+      try {
+        threads.reserve(options.n_jobs);
+        for (std::size_t i = 0; i < options.n_jobs; ++i)
+          threads.push_back(options.start_thread ? options.start_thread(i, worker) : std::thread(worker));
+      } catch (const std::exception& e) {
+        thread_failure = "could not start worker thread " + std::to_string(threads.size()) + " (" + e.what() + ")";
+      } catch (...) {
+        thread_failure = "could not start worker thread " + std::to_string(threads.size());
+      }
+      if (!thread_failure.empty()) {
+        stop();  // the threads that did start end after their running trial
+        thread_failure += "; the " + std::to_string(threads.size()) +
+                          " started threads stopped and their finished trials are kept: expected at most " +
+                          std::to_string(threads.size()) + " threads on this system";
+      }
+      for (auto& th : threads)
+        if (th.joinable()) th.join();
     }
+    stop_watcher();
     state_->stop_requested = false;
+    state_->cancel_requested = false;
+    if (!thread_failure.empty())
+      throw config_error("study_options.n_jobs = " + std::to_string(options.n_jobs) + ": " + thread_failure);
     if (error) std::rethrow_exception(error);
     return {run.load(), reason.value_or(stop_reason::n_trials)};
   }
@@ -460,6 +575,19 @@ class study {
     t.params = t.fixed_params ? *t.fixed_params : std::move(params);
     t.datetime_start_ms = detail::epoch_ms();
     return trial_handle(state_.get(), number, t.params);
+  }
+
+  // An interrupted trial waits to run again with the parameters it had; nothing it recorded
+  // is kept.
+  void requeue_locked(trial& t) {
+    if (!t.fixed_params) t.fixed_params = t.params;
+    t.state = trial_state::waiting;
+    t.params.clear();
+    t.values.clear();
+    t.user_attrs.clear();
+    t.datetime_start_ms = 0;
+    t.datetime_complete_ms = 0;
+    ++state_->n_waiting;
   }
 
   void finish_locked(trial& t, trial_state state, std::vector<double> values) {
