@@ -12,6 +12,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto file = scratch.write("input.npy", std::string_view(reinterpret_cast<const char*>(data), size));
   mixprec::fuzz::expect_documented_errors([&] {
     const mixprec::io::npy_array a = mixprec::io::read_npy(file);
+    // An accepted array's shape must describe exactly its bytes (no wrapped element count).
+    std::size_t count = 1;
+    for (std::size_t d : a.shape)
+      if (__builtin_mul_overflow(count, d, &count)) __builtin_trap();
+    if (count != a.size()) __builtin_trap();
     // Every dtype converts to double; narrowing to another type is the caller's call.
     volatile double sum = 0;
     for (double v : a.as<double>()) sum = sum + v;
