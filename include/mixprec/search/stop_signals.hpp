@@ -1,6 +1,7 @@
 // Graceful stop on SIGINT / SIGTERM: while a stop_signals object lives, the first signal only
-// records a request (the search finishes its running trials, then writes its logs); a second
-// one gets the default action, so a stuck run can still be killed.
+// records a request; a search polling received() (run_search's stop_requested) cancels its
+// running trials within about 50 ms, keeps every finished one and writes its logs. A second
+// signal gets the default action, so a run stuck outside any cancel check can still be killed.
 #pragma once
 #include <atomic>
 #include <csignal>
