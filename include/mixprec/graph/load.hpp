@@ -34,23 +34,31 @@ namespace mixprec {
 
 namespace detail {
 
-// A non-negative integer at `where` (a key path inside `file`), at least `min`.
+// An integer at `where` (a key path inside `file`) in [min, max]. Floats, booleans, strings and
+// integers beyond 2^63 (which nlohmann keeps unsigned) are refused with their JSON text.
 inline std::size_t json_size(const nlohmann::json& v, const std::string& file, const std::string& where,
-                             std::size_t min) {
-  if (!v.is_number_integer() || v.get<long long>() < static_cast<long long>(min))
+                             std::size_t min, std::size_t max = max_sample_elements) {
+  const bool integer = v.is_number_integer() && (v.is_number_unsigned() || v.get<long long>() >= 0);
+  if (!integer || v.get<std::size_t>() < min)
     throw config_error(file + ": " + where + " = " + json_brief(v) + ": expected an integer >= " + std::to_string(min));
+  if (v.get<std::size_t>() > max)
+    throw config_error(file + ": " + where + " = " + json_brief(v) + ": expected an integer from " + std::to_string(min) +
+                       " to " + std::to_string(max));
   return v.get<std::size_t>();
 }
 
-// An integer or [h, w] pair.
+// An integer or [h, w] pair of window geometry, each in [min, max_window_extent].
 inline std::array<std::size_t, 2> json_pair(const nlohmann::json& v, const std::string& file, const std::string& where,
                                             std::size_t min) {
   if (v.is_array()) {
     if (v.size() != 2)
       throw config_error(file + ": " + where + " = " + json_brief(v) + ": expected an integer or [h, w]");
-    return {json_size(v[0], file, where + "[0]", min), json_size(v[1], file, where + "[1]", min)};
+    return {json_size(v[0], file, where + "[0]", min, max_window_extent),
+            json_size(v[1], file, where + "[1]", min, max_window_extent)};
   }
-  const std::size_t s = json_size(v, file, where, min);
+  if (!v.is_number())
+    throw config_error(file + ": " + where + " = " + json_brief(v) + ": expected an integer or [h, w]");
+  const std::size_t s = json_size(v, file, where, min, max_window_extent);
   return {s, s};
 }
 
@@ -85,8 +93,10 @@ inline model load_model(const nlohmann::json& desc, const std::filesystem::path&
   const std::string& f = source;
   if (!desc.is_object()) throw config_error(f + ": expected a JSON object with \"input\" and \"nodes\"");
   detail::json_check_keys(desc, {"input", "nodes"}, f, "");
-  if (!desc.contains("input") || !desc["input"].is_object())
-    throw config_error(f + ": input: missing (expected {\"name\": \"x\", \"shape\": [...]})");
+  if (!desc.contains("input")) throw config_error(f + ": input: missing (expected {\"name\": \"x\", \"shape\": [...]})");
+  if (!desc["input"].is_object())
+    throw config_error(f + ": input = " + detail::json_brief(desc["input"]) +
+                       ": expected an object {\"name\": \"x\", \"shape\": [...]}");
   const auto& input = desc["input"];
   detail::json_check_keys(input, {"name", "shape"}, f, "input");
   std::string input_name = "x";
@@ -94,15 +104,22 @@ inline model load_model(const nlohmann::json& desc, const std::filesystem::path&
     if (!input["name"].is_string()) throw config_error(f + ": input.name = " + detail::json_brief(input["name"]) + ": expected a string");
     input_name = input["name"].get<std::string>();
   }
-  if (!input.contains("shape") || !input["shape"].is_array())
-    throw config_error(f + ": input.shape: missing (expected [features] or [C, H, W])");
+  if (!input.contains("shape")) throw config_error(f + ": input.shape: missing (expected [features] or [C, H, W])");
+  if (!input["shape"].is_array() || (input["shape"].size() != 1 && input["shape"].size() != 3))
+    throw config_error(f + ": input.shape = " + detail::json_brief(input["shape"]) + ": expected [features] or [C, H, W]");
   std::vector<std::size_t> shape;
   for (std::size_t k = 0; k < input["shape"].size(); ++k)
     shape.push_back(detail::json_size(input["shape"][k], f, "input.shape[" + std::to_string(k) + "]", 1));
-  if (shape.size() != 1 && shape.size() != 3)
-    throw config_error(f + ": input.shape = " + detail::json_brief(input["shape"]) + ": expected [features] or [C, H, W]");
-  model m(shape, input_name);
-  if (!desc.contains("nodes") || !desc["nodes"].is_array()) throw config_error(f + ": nodes: missing (expected an array)");
+  model m = [&] {
+    try {
+      return model(shape, input_name);
+    } catch (const shape_error& e) {
+      throw shape_error(f + ": input.shape: " + e.what());
+    }
+  }();
+  if (!desc.contains("nodes")) throw config_error(f + ": nodes: missing (expected an array)");
+  if (!desc["nodes"].is_array())
+    throw config_error(f + ": nodes = " + detail::json_brief(desc["nodes"]) + ": expected an array of node objects");
   const auto& nodes = desc["nodes"];
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const std::string where = "nodes[" + std::to_string(i) + "]";
@@ -174,10 +191,16 @@ inline model load_model(const nlohmann::json& desc, const std::filesystem::path&
       case op_kind::add: detail::json_check_keys(attrs, {}, f, aw); break;
     }
     if (!wshape.empty()) {
-      n.weight = detail::read_tensor(folder / (n.name + ".weight.npy"), wshape);
-      if (n.op == op_kind::conv2d)  // (out, in, kh, kw) -> (out, in*kh*kw): same bytes
-        n.weight.resize(static_cast<Eigen::Index>(wshape[0]), static_cast<Eigen::Index>(wshape[1] * wshape[2] * wshape[3]));
-      if (bias) n.bias = detail::read_tensor(folder / (n.name + ".bias.npy"), {wshape[0]});
+      // The node is named too: a tensor file name alone does not say which model.json entry wants it.
+      const std::string tensor_of = f + ": " + where + " ('" + n.name + "') ";
+      try {
+        n.weight = detail::read_tensor(folder / (n.name + ".weight.npy"), wshape);
+        if (n.op == op_kind::conv2d)  // (out, in, kh, kw) -> (out, in*kh*kw): same bytes
+          n.weight.resize(static_cast<Eigen::Index>(wshape[0]), static_cast<Eigen::Index>(wshape[1] * wshape[2] * wshape[3]));
+        if (bias) n.bias = detail::read_tensor(folder / (n.name + ".bias.npy"), {wshape[0]});
+      } catch (const io_error& e) {
+        throw io_error(tensor_of + "parameters: " + e.what());
+      }
     }
     try {
       m.add(std::move(n));
@@ -194,6 +217,9 @@ inline model load_model(const nlohmann::json& desc, const std::filesystem::path&
 /// Loads `folder/model.json` and its tensors (see load_model above).
 inline model load_model(const std::filesystem::path& folder) {
   const auto file = folder / "model.json";
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) throw io_error(file.string() + ": is a folder, expected a JSON file");
+  if (!std::filesystem::exists(file, ec)) throw io_error(file.string() + ": cannot open file (it does not exist)");
   std::ifstream in(file);
   if (!in) throw io_error(file.string() + ": cannot open file");
   nlohmann::json desc;

@@ -3,12 +3,14 @@
 // whose buffers live in a reusable workspace, so repeated forwards do not allocate.
 #pragma once
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstring>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <Eigen/Core>
@@ -55,6 +57,9 @@ class model {
       throw shape_error("model input shape " + shape_string(input_shape_) + ": rank must be 1 (features) or 3 (C, H, W)");
     for (auto d : input_shape_)
       if (d == 0) throw shape_error("model input shape " + shape_string(input_shape_) + ": extents must be >= 1");
+    if (!bounded_product(input_shape_))
+      throw shape_error("model input shape " + shape_string(input_shape_) + ": more than " +
+                        std::to_string(max_sample_elements) + " elements per sample");
   }
 
   /// Appends a node after checking it: unique name, known inputs (config_error), parameter and
@@ -124,6 +129,13 @@ class model {
     for (auto d : s) p *= d;
     return p;
   }
+  // The product of s if it is at most max_sample_elements (checked at every step, so no overflow).
+  static std::optional<std::size_t> bounded_product(std::span<const std::size_t> s) {
+    std::size_t p = 1;
+    for (auto d : s)
+      if (!detail::checked_mul(p, d, p) || p > max_sample_elements) return std::nullopt;
+    return p;
+  }
   [[noreturn]] void bad_shape(const node& n, const std::string& what) const {
     throw shape_error("node '" + n.name + "' (" + std::string(op_name(n.op)) + "): " + what);
   }
@@ -167,9 +179,35 @@ inline void model::add(node n) {
   if (wants_weight && n.bias.size() != 0 && (n.bias.rows() != 1 || n.bias.cols() != n.weight.rows()))
     bad_shape(n, "bias has shape (" + std::to_string(n.bias.rows()) + ", " + std::to_string(n.bias.cols()) +
                      "), expected (1, " + std::to_string(n.weight.rows()) + ")");
+  auto pair_string = [](const std::array<std::size_t, 2>& p) {
+    std::string r = "(";  // appended, not "(" + ...: GCC 12 warns falsely (-Wrestrict) on that form
+    r += std::to_string(p[0]);
+    r += ", ";
+    r += std::to_string(p[1]);
+    return r += ")";
+  };
+  // Window fields first, so out_extent and the size products below cannot overflow.
   auto check_window = [&](const window2d& g) {
+    const std::pair<const char*, const std::array<std::size_t, 2>*> fields[] = {
+        {"kernel_size", &g.kernel}, {"stride", &g.stride}, {"padding", &g.padding}};
+    for (const auto& [name, v] : fields)
+      for (std::size_t a = 0; a < 2; ++a)
+        if ((*v)[a] > max_window_extent || ((*v)[a] == 0 && v != &g.padding))
+          bad_shape(n, std::string(name) + " = " + pair_string(*v) + ": expected " +
+                           (v == &g.padding ? "0" : "1") + " to " + std::to_string(max_window_extent));
+  };
+  // The padded input must hold the kernel (else no output), checked per axis with the values.
+  auto check_fit = [&](const window2d& g) {
     for (std::size_t a = 0; a < 2; ++a)
-      if (g.kernel[a] == 0 || g.stride[a] == 0) bad_shape(n, "kernel and stride must be >= 1");
+      if (g.out_extent(a, in[1 + a]) == 0)
+        bad_shape(n, "kernel_size = " + pair_string(g.kernel) + " is larger than the input " + shape_string(in) +
+                         " padded by " + pair_string(g.padding) + " (" + (a == 0 ? "height " : "width ") +
+                         std::to_string(in[1 + a]) + " + 2 * " + std::to_string(g.padding[a]) + ")");
+  };
+  auto check_out = [&](const std::vector<std::size_t>& s) {
+    if (!bounded_product(s))
+      bad_shape(n, "output shape " + shape_string(s) + ": more than " + std::to_string(max_sample_elements) +
+                       " elements per sample");
   };
   switch (n.op) {
     case op_kind::linear: {
@@ -178,18 +216,35 @@ inline void model::add(node n) {
         bad_shape(n, "weight has shape (" + std::to_string(n.weight.rows()) + ", " + std::to_string(n.weight.cols()) +
                          "), expected (out_features, " + std::to_string(in_size) + ")");
       info.out_shape = {static_cast<std::size_t>(n.weight.rows())};
+      check_out(info.out_shape);
       break;
     }
     case op_kind::conv2d: {
       check_window(n.window);
       if (in.size() != 3) bad_shape(n, "input shape " + shape_string(in) + ": expected (C, H, W)");
-      const std::size_t k = n.window.kernel[0] * n.window.kernel[1];
-      if (n.weight.rows() == 0 || static_cast<std::size_t>(n.weight.cols()) != in[0] * k)
+      // A padding of kernel or more only adds outputs that see no input at all.
+      for (std::size_t a = 0; a < 2; ++a)
+        if (n.window.padding[a] >= n.window.kernel[a])
+          bad_shape(n, "padding = " + pair_string(n.window.padding) + ": must be less than kernel_size = " +
+                           pair_string(n.window.kernel));
+      check_fit(n.window);
+      const auto ckk = bounded_product(std::array{in[0], n.window.kernel[0], n.window.kernel[1]});
+      if (!ckk)
+        bad_shape(n, "in_channels*kh*kw = " + std::to_string(in[0]) + "*" + std::to_string(n.window.kernel[0]) + "*" +
+                         std::to_string(n.window.kernel[1]) + ": more than " + std::to_string(max_sample_elements));
+      if (n.weight.rows() == 0 || static_cast<std::size_t>(n.weight.cols()) != *ckk)
         bad_shape(n, "weight has shape (" + std::to_string(n.weight.rows()) + ", " + std::to_string(n.weight.cols()) +
-                         "), expected (out_channels, " + std::to_string(in[0] * k) + ") = (out, in_channels*kh*kw)");
+                         "), expected (out_channels, " + std::to_string(*ckk) + ") = (out, in_channels*kh*kw)");
       const std::size_t ho = n.window.out_extent(0, in[1]), wo = n.window.out_extent(1, in[2]);
-      if (ho == 0 || wo == 0) bad_shape(n, "the kernel does not fit the padded input " + shape_string(in));
       info.out_shape = {static_cast<std::size_t>(n.weight.rows()), ho, wo};
+      check_out(info.out_shape);
+      // The im2col buffer of one sample, and the per-sample MACs (weight size * Ho*Wo).
+      if (!bounded_product(std::array{*ckk, ho, wo}))
+        bad_shape(n, "im2col columns (" + std::to_string(*ckk) + " x " + std::to_string(ho * wo) + "): more than " +
+                         std::to_string(max_sample_elements) + " elements per sample");
+      std::size_t macs = 0;
+      if (!detail::checked_mul(static_cast<std::size_t>(n.weight.size()), ho * wo, macs))
+        bad_shape(n, "multiply-accumulates per sample overflow a size_t");
       break;
     }
     case op_kind::max_pool2d:
@@ -198,10 +253,11 @@ inline void model::add(node n) {
       if (in.size() != 3) bad_shape(n, "input shape " + shape_string(in) + ": expected (C, H, W)");
       for (std::size_t a = 0; a < 2; ++a)
         if (2 * n.window.padding[a] > n.window.kernel[a])
-          bad_shape(n, "padding must be at most half the kernel (PyTorch's rule)");
-      const std::size_t ho = n.window.out_extent(0, in[1]), wo = n.window.out_extent(1, in[2]);
-      if (ho == 0 || wo == 0) bad_shape(n, "the kernel does not fit the padded input " + shape_string(in));
-      info.out_shape = {in[0], ho, wo};
+          bad_shape(n, "padding = " + pair_string(n.window.padding) + ": must be at most half of kernel_size = " +
+                           pair_string(n.window.kernel) + " (PyTorch's rule)");
+      check_fit(n.window);
+      info.out_shape = {in[0], n.window.out_extent(0, in[1]), n.window.out_extent(1, in[2])};
+      check_out(info.out_shape);
       break;
     }
     case op_kind::flatten: info.out_shape = {in_size}; break;
@@ -315,6 +371,28 @@ struct float_hooks {
 
 inline matrix_view model::forward(matrix_view x, forward_workspace& ws) const {
   return run(x, ws, detail::float_hooks{this});
+}
+
+/// NaN and infinity counts in one node's parameters.
+struct non_finite_count {
+  std::string node;        ///< the node's name
+  std::size_t weight = 0;  ///< non-finite weight elements
+  std::size_t bias = 0;    ///< non-finite bias elements
+  [[nodiscard]] std::size_t total() const { return weight + bias; }
+};
+
+/// The nodes of `m` whose weight or bias holds NaN or infinity, in graph order, with their counts
+/// (empty when every parameter is finite), so a tool can warn before a search runs on them.
+[[nodiscard]] inline std::vector<non_finite_count> non_finite_parameters(const model& m) {
+  auto count = [](const matrix& t) {
+    return static_cast<std::size_t>(std::count_if(t.data(), t.data() + t.size(), [](float v) { return !std::isfinite(v); }));
+  };
+  std::vector<non_finite_count> r;
+  for (const node& n : m.nodes()) {
+    non_finite_count c{n.name, count(n.weight), count(n.bias)};
+    if (c.total() != 0) r.push_back(std::move(c));
+  }
+  return r;
 }
 
 }  // namespace mixprec
