@@ -75,6 +75,10 @@ set_tests_properties(toy_search_results_kept PROPERTIES FIXTURES_REQUIRED toy_se
 
 add_test(NAME toy_search_sigint
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/check_sigint.sh $<TARGET_FILE:mixprec-toy> ${tutorial} ${golden_net} ${search_work})
+# SIGTERM during a trial that takes seconds: the trial is cancelled, not journaled, exit 143.
+add_test(NAME toy_search_sigterm_running_trial
+         COMMAND ${PROJECT_SOURCE_DIR}/tests/search/check_sigterm_running_trial.sh $<TARGET_FILE:mixprec-toy> ${search_work})
+set_tests_properties(toy_search_sigterm_running_trial PROPERTIES TIMEOUT 300)
 add_test(NAME toy_search_kill_and_resume
          COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:mixprec-toy> -DCONFIG=${tutorial} -DLOAD=${golden_net}
                  -DWORK=${search_work} -P ${CMAKE_CURRENT_SOURCE_DIR}/check_resume.cmake)

@@ -431,7 +431,7 @@ class study {
       std::unique_lock lock(watch_mutex);
       while (!watch_done) {
         auto wake = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
-        if (options.timeout) {
+        if (options.timeout && *options.timeout < 1e9) {  // longer ones would overflow the clock
           const auto deadline =
               t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                        std::chrono::duration<double>(*options.timeout));
