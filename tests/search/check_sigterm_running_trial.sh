@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SIGTERM while a long trial runs: the trial is cancelled (not finished, not journaled), the
-# outputs are written and the process exits with 128 + 15. The model is a stack of convs whose
+# outputs are written and the process exits with 128 + 15. Then --timeout bounds such a trial. The model is a stack of convs whose
 # one trial takes seconds, written here as zero-filled .npy files.
 #   check_sigterm_running_trial.sh <mixprec-toy> <work dir>
 set -u
@@ -88,4 +88,12 @@ grep -q "interrupted by signal 15" "$work/stderr" || { echo "no interruption mes
 trials=$(( $(wc -l < "$out/journal.jsonl") - 1 ))
 [ "$trials" -eq 0 ] || { echo "the journal holds $trials finished trials, expected 0 (the running trial was not cancelled)"; exit 1; }
 grep -Eq "\"state\": *\"WAITING\"" "$out/log.json" || { echo "log.json does not show the cancelled trial as WAITING"; exit 1; }
-echo "SIGTERM cancelled the running trial: exit code $rc, nothing journaled, outputs written"
+
+# --timeout ends the same trial too, as a normal end (exit code 0).
+"$exe" search --config "$work/search.toml" --model "$work/model" --data "$work/data" --out "$work/timeout" --quiet \
+  --timeout 0.3 > "$work/timeout.stdout" 2> "$work/timeout.stderr"
+rc=$?
+[ "$rc" -eq 0 ] || { echo "--timeout: exit code $rc, expected 0"; cat "$work/timeout.stderr"; exit 1; }
+trials=$(( $(wc -l < "$work/timeout/journal.jsonl") - 1 ))
+[ "$trials" -eq 0 ] || { echo "--timeout: the journal holds $trials finished trials, expected 0"; exit 1; }
+echo "SIGTERM and --timeout cancelled the running trial: nothing journaled, outputs written"
