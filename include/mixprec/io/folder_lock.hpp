@@ -47,7 +47,11 @@ class folder_lock {
   folder_lock(const folder_lock&) = delete;
   folder_lock& operator=(const folder_lock&) = delete;
   ~folder_lock() {
-    if (fd_ >= 0) ::close(fd_);  // releases the lock; the file stays (removing it would race)
+    if (fd_ < 0) return;
+    // Forget the pid while still holding the lock, so a later holder that records none (flock(1))
+    // is not reported under this process's pid. The file stays: removing it would race.
+    (void)!::ftruncate(fd_, 0);
+    ::close(fd_);
   }
 
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }

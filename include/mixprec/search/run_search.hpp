@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <mixprec/error.hpp>
+#include <mixprec/io/folder_lock.hpp>
 #include <mixprec/io/journal.hpp>
 #include <mixprec/search/pareto.hpp>
 #include <mixprec/search/sampler.hpp>
@@ -107,7 +108,9 @@ inline bool is_finished(const trial& t) {
 /// search (space, directions, sampler, seed: io_error otherwise); its trials are added in number
 /// order, a number missing between them (a trial that was running when the earlier run died)
 /// is run again first. Without it, an existing non-empty journal in out_dir is kept under a
-/// new name (journal-<epoch ms>.jsonl), never overwritten.
+/// new name (journal-<epoch ms>.jsonl), never overwritten. The run holds an exclusive lock on
+/// out_dir (io::folder_lock, `search.lock`) from start to end: io_error at once when another
+/// run holds it.
 template <Sampler S, class Objective>
 search_run_result run_search(study<S>& st, Objective&& objective, const search_run_params& p,
                              const search_output_writer& write_outputs) {
@@ -124,21 +127,24 @@ search_run_result run_search(study<S>& st, Objective&& objective, const search_r
   header.sampler = p.sampler_name;
   header.seed = p.seed;
 
+  std::error_code ec;
+  fs::create_directories(p.out_dir, ec);
+  if (ec) throw io_error(p.out_dir.string() + ": cannot create the output folder: " + ec.message());
+  // Held until the run returns: a second run (or resume) on the same folder fails at once.
+  const io::folder_lock lock(p.out_dir);
+
   std::vector<trial> resumed;
   if (p.resume_from) {
     const io::journal_contents c = io::read_journal(*p.resume_from);
     if (c.header != header.to_json())
-      throw io_error(p.resume_from->string() + ": the journal belongs to a different search (its header " +
-                     c.header.dump() + " differs from " + header.to_json().dump() + ")");
+      throw io_error(p.resume_from->string() + ": the journal belongs to a different search: " +
+                     io::journal_header_difference(c.header, header.to_json()));
     for (const auto& t : c.trials) {  // keep the first record of a number
       const bool seen = std::any_of(resumed.begin(), resumed.end(), [&](const trial& r) { return r.number == t.number; });
       if (!seen) resumed.push_back(t);
     }
   }
-  std::error_code ec;
   const bool same_file = p.resume_from && fs::exists(journal) && fs::equivalent(*p.resume_from, journal, ec);
-  fs::create_directories(p.out_dir, ec);
-  if (ec) throw io_error(p.out_dir.string() + ": cannot create the output folder: " + ec.message());
   if (!same_file && fs::exists(journal) && fs::file_size(journal) > 0) {
     const fs::path kept = p.out_dir / ("journal-" + std::to_string(detail::epoch_ms()) + ".jsonl");
     fs::rename(journal, kept);
