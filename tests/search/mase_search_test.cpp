@@ -2,6 +2,7 @@
 
 #include <mixprec/config/search_config.hpp>
 #include <mixprec/config/toml_json.hpp>
+#include <mixprec/io/folder_lock.hpp>
 #include <mixprec/io/dataset_folder.hpp>
 #include <mixprec/samplers/random.hpp>
 #include <mixprec/samplers/tpe.hpp>
@@ -14,6 +15,8 @@
 #include <fstream>
 #include <map>
 #include <stdexcept>
+
+#include <unistd.h>
 
 #include "../../examples/toy/toy_tiny.hpp"
 #include "../../examples/toy/toynet_graph.hpp"
@@ -504,5 +507,103 @@ TEST_SUITE("io/dataset_folder") {
                          io_error);
     CHECK_THROWS_WITH_AS((void)io::split_of_data_loader("dev_dataloader"), doctest::Contains("dev_dataloader"),
                          config_error);
+  }
+}
+
+TEST_SUITE("search/check_seed_choices") {
+  // The tutorial's seed with `key`'s choices replaced.
+  quantize_space_params tutorial_seed_with(const std::string& key, const nlohmann::ordered_json& choices) {
+    config::search_config cfg = config::load_search_config(tutorial_config());
+    cfg.space_seed["default"]["config"][key] = choices;
+    return quantize_space_params_from_json(cfg.space_seed, cfg.by);
+  }
+
+  TEST_CASE("every choice is checked before any trial, naming the TOML path, the index and the value") {
+    nlohmann::ordered_json widths = nlohmann::ordered_json::array();
+    for (int w = 1; w <= 40; ++w) widths.push_back(w == 37 ? 0 : w);  // one bad width among 40
+    CHECK_THROWS_WITH_AS(check_seed_choices(tutorial_seed_with("weight_width", widths)),
+                         doctest::Contains("search.search_space.seed.default.config.weight_width[36] = 0: must be in [1, 64]"),
+                         config_error);
+    CHECK_THROWS_WITH_AS(check_seed_choices(tutorial_seed_with("name", {"integer", "integr"})),
+                         doctest::Contains("search.search_space.seed.default.config.name[1] = \"integr\": "),
+                         config_error);
+    CHECK_THROWS_WITH_AS(check_seed_choices(tutorial_seed_with("bias_frac_width", {3, 1000})),
+                         doctest::Contains("search.search_space.seed.default.config.bias_frac_width[1] = 1000: "),
+                         config_error);
+    CHECK_THROWS_WITH_AS(check_seed_choices(tutorial_seed_with("data_in_width", {4, "8"})),
+                         doctest::Contains("search.search_space.seed.default.config.data_in_width[1] = \"8\": expected an integer"),
+                         config_error);
+    // A key the format does not have fails for every name choice.
+    CHECK_THROWS_WITH_AS(check_seed_choices(tutorial_seed_with("weight_block_size", {16})),
+                         doctest::Contains("unknown key for integer"), config_error);
+    CHECK_NOTHROW(check_seed_choices(tutorial_seed_with("weight_width", {2, 4, 8})));
+  }
+
+  TEST_CASE("a choice valid only with some choices of another key passes (the pass decides per trial)") {
+    quantize_space_params p;
+    p.seed = {{"default",
+               {{"name", {std::string("minifloat_ieee")}},
+                {"data_in_width", {std::int64_t{4}, std::int64_t{8}}},
+                {"data_in_exponent_width", {std::int64_t{5}, std::int64_t{3}}},
+                {"data_in_exponent_bias", {std::string("None")}}}}};
+    CHECK_NOTHROW(check_seed_choices(p));
+  }
+
+  TEST_CASE("make_quantize_space checks the seed of a loaded config") {
+    tutorial_setup t;
+    t.cfg.space_seed["default"]["config"]["bias_width"] = {2, 4, 0};
+    CHECK_THROWS_WITH_AS((void)make_quantize_space(t.net, t.cfg),
+                         doctest::Contains("search.search_space.seed.default.config.bias_width[2] = 0: "), config_error);
+  }
+}
+
+TEST_SUITE("search/run_search lock") {
+  TEST_CASE("a second run on a locked folder fails at once naming the folder and the pid; the first's files stay") {
+    const fs::path a = testing::binary_dir() / "run_locked";
+    fs::remove_all(a);
+    writes_counter w;
+    study<tpe_sampler> s1(tpe_sampler{tpe_params{.seed = 7}}, toy_dims(), toy_dirs());
+    run_search(s1, toy_objective{}, run_params(a, 3), w.writer());
+    const std::size_t lines = count_lines(a / "journal.jsonl");
+    {
+      const io::folder_lock held(a);  // as a running search holds it
+      study<tpe_sampler> s2(tpe_sampler{tpe_params{.seed = 7}}, toy_dims(), toy_dirs());
+      CHECK_THROWS_WITH_AS(run_search(s2, toy_objective{}, run_params(a, 3), w.writer()),
+                           doctest::Contains((a.string() + ": another search is writing to this folder (pid " +
+                                              std::to_string(::getpid())).c_str()),
+                           io_error);
+      auto p = run_params(a, 5);
+      p.resume_from = a / "journal.jsonl";
+      study<tpe_sampler> s3(tpe_sampler{tpe_params{.seed = 7}}, toy_dims(), toy_dirs());
+      CHECK_THROWS_AS(run_search(s3, toy_objective{}, p, w.writer()), io_error);
+    }
+    CHECK(count_lines(a / "journal.jsonl") == lines);
+    CHECK(w.calls == 1);  // the refused runs wrote nothing
+    for (const auto& e : fs::directory_iterator(a))  // nor kept the journal aside
+      CHECK(e.path().filename().string().rfind("journal-", 0) != 0);
+    study<tpe_sampler> s4(tpe_sampler{tpe_params{.seed = 7}}, toy_dims(), toy_dirs());
+    auto p = run_params(a, 5);
+    p.resume_from = a / "journal.jsonl";
+    CHECK(run_search(s4, toy_objective{}, p, w.writer()).resumed == 3);  // free again once released
+  }
+
+  TEST_CASE("resume with another seed or sampler names only the fields that differ") {
+    const fs::path a = testing::binary_dir() / "run_header_diff";
+    fs::remove_all(a);
+    writes_counter w;
+    study<tpe_sampler> s1(tpe_sampler{tpe_params{.seed = 7}}, toy_dims(), toy_dirs());
+    run_search(s1, toy_objective{}, run_params(a, 2), w.writer());
+    auto p = run_params(a, 3);
+    p.seed = 8;
+    p.resume_from = a / "journal.jsonl";
+    study<tpe_sampler> s2(tpe_sampler{tpe_params{.seed = 8}}, toy_dims(), toy_dirs());
+    try {
+      run_search(s2, toy_objective{}, p, w.writer());
+      FAIL("expected an io_error");
+    } catch (const io_error& e) {
+      const std::string m = e.what();
+      CHECK(m.find("the journal belongs to a different search: seed 7 (this search: 8)") != std::string::npos);
+      CHECK(m.find("p0") == std::string::npos);  // the dimensions are equal: not dumped
+    }
   }
 }

@@ -321,12 +321,7 @@ inline void write_mase_outputs(const std::filesystem::path& dir, std::span<const
         comment += std::string("\n") + g + ": " + python_metrics_dict(it->second);
     // Replaced atomically but not synced: they are derived from best.json (which is), and a
     // front with hundreds of duplicate trials would otherwise cost one disk sync each.
-    const std::filesystem::path tmp = dir / (name + ".tmp");
-    {
-      std::ofstream out(tmp, std::ios::binary);
-      if (!(out << to_toml(decoder.quant_config(t.params), comment))) throw io_error(tmp.string() + ": write failed");
-    }
-    std::filesystem::rename(tmp, dir / name);
+    io::write_file_atomically(dir / name, to_toml(decoder.quant_config(t.params), comment), false);
   }
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {

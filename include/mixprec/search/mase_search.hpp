@@ -396,9 +396,86 @@ using config_objective =
   return out;
 }
 
-/// MASE's PTQ space for `m` from a checked search config (`[search.search_space]`).
+namespace detail {
+
+// The index of the seed key that a quantize-pass message "<path>.<key> ..." names, or npos.
+inline std::size_t key_named(const std::string& msg, const std::string& path, const choice_table& table) {
+  std::size_t best = std::string::npos, best_len = 0;
+  for (std::size_t k = 0; k < table.size(); ++k) {
+    const std::string head = path + "." + table[k].first;
+    if (msg.size() > head.size() && msg.compare(0, head.size(), head) == 0 &&
+        std::string_view(" :,").find(msg[head.size()]) != std::string_view::npos && head.size() > best_len)
+      best = k, best_len = head.size();
+  }
+  return best;
+}
+
+}  // namespace detail
+
+/// Checks every choice of every key of the seed as the config-driven quantize pass reads a node
+/// config (format name, keys, types and ranges), so a bad choice fails before the first trial
+/// rather than every trial that samples it. A choice passes when some combination with the other
+/// keys' choices (each other key varied alone) builds; checks that depend on the model (missing
+/// operands) are left to the pass. config_error "<root>.<entry>.config.<key>[<i>] = <value>:
+/// <what the pass expects>".
+inline void check_seed_choices(const quantize_space_params& p, const std::string& root = "search.search_space.seed") {
+  for (const auto& [entry, table] : p.seed) {
+    const std::string path = root + "." + entry + ".config";
+    const auto build = [&](const std::vector<std::size_t>& idx) -> std::string {
+      nlohmann::json cfg = nlohmann::json::object();
+      for (std::size_t k = 0; k < table.size(); ++k) {
+        if (table[k].second.empty()) return path + "." + table[k].first + " = []: the choice list is empty";
+        cfg[table[k].first] = quantize_space::to_json(table[k].second[idx[k]]);
+      }
+      try {
+        (void)parse_quant_entry<any_format>(cfg, path);
+        return {};
+      } catch (const config_error& e) {
+        return e.what();
+      }
+    };
+    // A baseline that builds, if moving the key each failure names gets there.
+    std::vector<std::size_t> base(table.size(), 0);
+    std::string err = build(base);
+    for (std::size_t guard = 0; !err.empty() && guard < 100000; ++guard) {
+      const std::size_t j = detail::key_named(err, path, table);
+      if (j == std::string::npos || base[j] + 1 >= table[j].second.size()) break;
+      ++base[j];
+      err = build(base);
+    }
+    if (!err.empty() && detail::key_named(err, path, table) == std::string::npos)
+      throw config_error(err + " (for every choice of " + path + ")");
+    for (std::size_t k = 0; k < table.size(); ++k) {
+      const auto& [key, values] = table[k];
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        std::vector<std::size_t> idx = base;
+        idx[k] = i;
+        const std::string first = build(idx);
+        if (first.empty()) continue;
+        bool ok = false;
+        for (std::size_t j = 0; j < table.size() && !ok; ++j)
+          for (std::size_t c = 0; j != k && c < table[j].second.size() && !ok; ++c) {
+            std::vector<std::size_t> other = idx;
+            other[j] = c;
+            ok = build(other).empty();
+          }
+        if (ok) continue;
+        const std::string kpath = path + "." + key;
+        const std::string value = quantize_space::to_json(values[i]).dump();
+        const std::string own = kpath + " = " + value + ": ";
+        const std::string why = first.compare(0, own.size(), own) == 0 ? first.substr(own.size()) : first;
+        throw config_error(kpath + "[" + std::to_string(i) + "] = " + value + ": " + why);
+      }
+    }
+  }
+}
+
+/// MASE's PTQ space for `m` from a checked search config (`[search.search_space]`); every seed
+/// choice is checked first (check_seed_choices), errors naming its TOML path.
 [[nodiscard]] inline quantize_space make_quantize_space(const model& m, const config::search_config& c) {
-  return quantize_space(quantizable_nodes(m), quantize_space_params_from_json(c.space_seed, c.by));
+  quantize_space_params p = quantize_space_params_from_json(c.space_seed, c.by);
+  check_seed_choices(p, "search.search_space.seed");
+  return quantize_space(quantizable_nodes(m), std::move(p));
 }
 
 /// The config-driven objective: runners from `[search.strategy.sw_runner.*]` and
