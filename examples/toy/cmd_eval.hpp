@@ -19,6 +19,7 @@
 #include <mixprec/runners/evaluate.hpp>
 
 #include "cmd_train.hpp"
+#include "cli_checks.hpp"
 #include "model_data.hpp"
 #include "toy_tiny.hpp"
 
@@ -45,10 +46,10 @@ inline CLI::App* add_eval_command(CLI::App& app, eval_command_options& o) {
   // The upper bound depends on the split, so eval_quantized checks it.
   sub->add_option("--num-samples", o.num_samples, "Evaluate the first N samples of the split")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(integer_at_least(1));
   sub->add_option("--batch-size", o.batch_size, "Batch size of the evaluation")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(integer_at_least(1));
   sub->add_option("--split", o.split, "train, validation, test or pred")->capture_default_str();
   return sub;
 }

@@ -97,6 +97,13 @@ static_assert(FiniteSampler<timed_sampler>);
 /// Runs `search`; returns the exit code (128 + signal when interrupted).
 inline int run_search_command(const search_command_options& o) {
   config::search_config cfg = config::load_search_config(o.config);
+  for (const auto& w : cfg.warnings) fmt::print(stderr, "warning: {}: {}\n", o.config.string(), w);
+  // Every seed choice, before anything is loaded or run (make_quantize_space checks them again).
+  try {
+    check_seed_choices(quantize_space_params_from_json(cfg.space_seed, cfg.by));
+  } catch (const config_error& e) {
+    throw config_error(o.config.string() + ": " + e.what());
+  }
   // Flags override the config (decisions.md 16).
   if (o.n_trials) cfg.n_trials = detail::positive(*o.n_trials, "--n-trials");
   if (o.n_jobs) cfg.n_jobs = detail::positive(*o.n_jobs, "--n-jobs", true);

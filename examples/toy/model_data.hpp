@@ -2,8 +2,11 @@
 // or a ToyNet checkpoint (--load), on a data folder (--data) or on ToyTiny. One place, so both
 // commands read the same files and fail with the same messages.
 #pragma once
+#include <cmath>
 #include <cstddef>
+#include <cstdio>
 #include <filesystem>
+#include <span>
 #include <optional>
 #include <string>
 
@@ -19,6 +22,34 @@
 
 namespace mixprec::toy {
 
+/// How many values of `v` are NaN or infinite.
+inline std::size_t count_non_finite(std::span<const float> v) {
+  std::size_t n = 0;
+  for (float x : v) n += std::isfinite(x) ? 0 : 1;
+  return n;
+}
+
+/// Warns on stderr for each node of `net` whose weight or bias holds NaN or Inf (every loss would
+/// be NaN), naming the folder, the node and the count. Returns the number of warnings.
+inline std::size_t warn_non_finite_model(const model& net, const std::filesystem::path& dir) {
+  std::size_t warnings = 0;
+  for (const auto& n : net.nodes())
+    for (const auto& [what, m] : {std::pair<const char*, const matrix*>{"weight", &n.weight}, {"bias", &n.bias}})
+      if (const std::size_t bad = count_non_finite({m->data(), static_cast<std::size_t>(m->size())})) {
+        fmt::print(stderr, "warning: {}: node '{}' {} holds {} NaN or infinite value(s) of {}\n", dir.string(),
+                   n.name, what, bad, m->size());
+        ++warnings;
+      }
+  return warnings;
+}
+
+/// Warns on stderr when the features of `data` hold NaN or Inf, naming `source` and the count.
+inline std::size_t warn_non_finite_data(const io::labelled_data& data, const std::string& source) {
+  const std::size_t bad = count_non_finite(data.features);
+  if (bad) fmt::print(stderr, "warning: {}: {} NaN or infinite value(s) among {} inputs\n", source, bad, data.features.size());
+  return bad ? 1 : 0;
+}
+
 /// The model of `--model` (a model.json folder) when given, else the checkpoint folder `load`.
 /// config_error when `--model` comes without `--data` (ToyTiny fits no other model); io_error
 /// naming the folder when it does not exist.
@@ -29,7 +60,9 @@ inline model load_model_option(const std::optional<std::filesystem::path>& model
   const std::filesystem::path dir = model_dir.value_or(load);
   if (!std::filesystem::is_directory(dir))
     throw io_error(dir.string() + ": checkpoint folder does not exist (train first, or pass --load / --model)");
-  return model_dir ? load_model(dir) : load_checkpoint_model(dir);
+  model net = model_dir ? load_model(dir) : load_checkpoint_model(dir);
+  warn_non_finite_model(net, dir);
+  return net;
 }
 
 /// The split `split` (train, validation, test or pred) of `--data` when given (all its samples;
@@ -44,6 +77,7 @@ inline io::labelled_data load_data_option(const std::optional<std::filesystem::p
     if (data.sample_size() != net.input_size())
       throw shape_error(fmt::format("{}: samples have {} values, the model's input {} has {}", data_dir->string(),
                                     data.sample_size(), model::shape_string(net.input_shape()), net.input_size()));
+    warn_non_finite_data(data, (*data_dir / ("x_" + split + ".npy")).string());
     return data;
   }
   const toy_tiny_data d = make_toy_tiny(parse_toy_split(split), toy_tiny_samples);

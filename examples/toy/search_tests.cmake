@@ -33,6 +33,11 @@ search_bad_config(missing_journal "sum_scaled_metrics = false  # multi objective
                   "sum_scaled_metrics = false\npkl_ckpt = \"${search_work}/no_such_journal.jsonl\"")
 search_bad_config(corrupt_journal "sum_scaled_metrics = false  # multi objective"
                   "sum_scaled_metrics = false\npkl_ckpt = \"${search_work}/corrupt.jsonl\"")
+search_bad_config(bad_width "weight_width = [2, 4, 8]" "weight_width = [2, 4, 8, 0]")
+search_bad_config(nan_scale "accuracy.scale = 1.0" "accuracy.scale = nan")
+search_bad_config(big_seed "sum_scaled_metrics = false  # multi objective" "sum_scaled_metrics = false\nseed = 4294967296")
+search_bad_config(eval_mode_false "eval_mode = true" "eval_mode = false")
+search_bad_config(typo_key "batch_size = 512" "batch_sise = 512")
 file(WRITE ${search_work}/corrupt.jsonl "{\"not\": \"a journal\"}\n{\"number\": 0}\n")
 
 set(search_error_tests "")
@@ -67,6 +72,38 @@ search_error(corrupt_journal "${run}|${search_work}/corrupt_journal.toml"
 search_error(resume_nothing "search|--load|${golden_net}|--out|${search_work}/empty|--config|${tutorial}|--resume"
              "--resume: [^ ]*empty/journal\\.jsonl does not exist")
 search_error(model_without_data "${run}|${tutorial}|--model|${golden_net}" "--model needs --data")
+search_error(bad_width "${run}|${search_work}/bad_width.toml"
+             "bad_width\\.toml: search\\.search_space\\.seed\\.default\\.config\\.weight_width\\[3\\] = 0: must be in \\[1, 64\\]")
+search_error(nan_scale "${run}|${search_work}/nan_scale.toml"
+             "nan_scale\\.toml: search\\.strategy\\.metrics\\.accuracy\\.scale = nan: expected a finite number")
+search_error(big_seed "${run}|${search_work}/big_seed.toml"
+             "search\\.strategy\\.setup\\.seed = 4294967296: must be an integer in \\[0, 2\\^32\\)")
+search_error(eval_mode_false "${run}|${search_work}/eval_mode_false.toml"
+             "search\\.strategy\\.eval_mode = false: not supported; mixprec evaluates post-training quantization in inference mode only")
+search_error(config_is_folder "${run}|${search_work}" "search_test: is a directory; expected a config file \\(TOML\\)")
+search_error(timeout_negative "${run}|${tutorial}|--timeout|-1" "--timeout = -1: must be > 0 seconds")
+# Resuming with another seed names the fields that differ, not the whole headers.
+search_error(resume_other_seed "${run}|${tutorial}|--resume|--seed|5"
+             "the journal belongs to a different search: seed 0 \\(this search: 5\\)")
+
+# An unknown top-level key is a warning naming it and the known keys; the search still runs.
+add_test(NAME toy_search_warns_unknown_top_level_key
+         COMMAND mixprec-toy search --config ${search_work}/typo_key.toml --load ${golden_net}
+                 --out ${search_work}/typo_key --n-trials 2 --quiet)
+set_tests_properties(toy_search_warns_unknown_top_level_key PROPERTIES PASS_REGULAR_EXPRESSION
+  "warning: [^\n]*typo_key\\.toml: batch_sise = 512: unknown top-level key, ignored; known keys are model, dataset, project, batch_size.*2 trials \\(0 resumed, 2 run\\)")
+
+# A folder another search holds (flock) is refused at once and left as it was.
+find_program(MIXPREC_FLOCK flock)
+if(MIXPREC_FLOCK)
+  add_test(NAME toy_search_locked_folder
+           COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:mixprec-toy> -DCONFIG=${tutorial} -DLOAD=${golden_net}
+                   -DWORK=${search_work} -DFLOCK=${MIXPREC_FLOCK} -P ${CMAKE_CURRENT_SOURCE_DIR}/check_lock.cmake)
+endif()
+# NaN in the weights or the inputs: a warning naming the node or the file, and the count.
+add_test(NAME toy_search_non_finite_warnings
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/check_non_finite.sh $<TARGET_FILE:mixprec-toy>
+                 ${PROJECT_SOURCE_DIR}/examples/custom_model ${search_work})
 
 # None of the mistakes touched the results already written.
 add_test(NAME toy_search_results_kept
