@@ -46,7 +46,10 @@ struct labelled_data {
 [[nodiscard]] inline labelled_data load_split(const std::filesystem::path& dir, const std::string& split) {
   const auto xf = dir / ("x_" + split + ".npy");
   const auto yf = dir / ("y_" + split + ".npy");
-  if (!std::filesystem::is_directory(dir)) throw io_error(dir.string() + ": data folder does not exist");
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec))
+    throw io_error(dir.string() + ": is a file, expected a data folder");
+  if (!std::filesystem::is_directory(dir, ec)) throw io_error(dir.string() + ": data folder does not exist");
   const npy_array x = read_npy(xf, npy_dtype::f4);
   const npy_array y = read_npy(yf, npy_dtype::i8);
   if (x.shape.size() < 2)
@@ -55,6 +58,12 @@ struct labelled_data {
   if (y.shape[0] != x.shape[0])
     throw io_error(yf.string() + ": " + std::to_string(y.shape[0]) + " labels for " + std::to_string(x.shape[0]) +
                    " samples in " + xf.filename().string());
+  for (std::size_t k = 1; k < x.shape.size(); ++k)
+    if (x.shape[k] == 0) {
+      std::string dims;
+      for (std::size_t j = 0; j < x.shape.size(); ++j) dims += (j ? ", " : "") + std::to_string(x.shape[j]);
+      throw io_error(xf.string() + ": shape (" + dims + "): sample extents must be >= 1");
+    }
   labelled_data d;
   d.sample_shape.assign(x.shape.begin() + 1, x.shape.end());
   d.features = x.as<float>();
