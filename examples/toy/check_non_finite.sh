@@ -17,7 +17,7 @@ put_nan "$work/data/x_validation.npy"
   --n-trials 2 --quiet > "$work/stdout" 2> "$work/stderr"
 rc=$?
 [ "$rc" -eq 0 ] || { echo "search failed ($rc)"; cat "$work/stderr"; exit 1; }
-grep -q "warning: $work/model: node 'fc' bias holds 1 NaN or infinite value(s) of " "$work/stderr" ||
+grep -q "warning: $work/model: node 'fc' bias holds 1 NaN or infinite value(s)$" "$work/stderr" ||
   { echo "no warning for the NaN bias:"; cat "$work/stderr"; exit 1; }
 grep -q "warning: $work/data/x_validation.npy: 1 NaN or infinite value(s) among " "$work/stderr" ||
   { echo "no warning for the NaN input:"; cat "$work/stderr"; exit 1; }

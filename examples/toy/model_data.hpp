@@ -22,22 +22,22 @@
 
 namespace mixprec::toy {
 
-/// How many values of `v` are NaN or infinite.
+/// How many values of `v` are NaN or infinite (inputs; model parameters: non_finite_parameters).
 inline std::size_t count_non_finite(std::span<const float> v) {
   std::size_t n = 0;
   for (float x : v) n += std::isfinite(x) ? 0 : 1;
   return n;
 }
 
-/// Warns on stderr for each node of `net` whose weight or bias holds NaN or Inf (every loss would
-/// be NaN), naming the folder, the node and the count. Returns the number of warnings.
+/// Warns on stderr for each weight or bias of `net` holding NaN or Inf (every loss would be
+/// NaN), naming the folder, the node and the count. Returns the number of warnings.
 inline std::size_t warn_non_finite_model(const model& net, const std::filesystem::path& dir) {
   std::size_t warnings = 0;
-  for (const auto& n : net.nodes())
-    for (const auto& [what, m] : {std::pair<const char*, const matrix*>{"weight", &n.weight}, {"bias", &n.bias}})
-      if (const std::size_t bad = count_non_finite({m->data(), static_cast<std::size_t>(m->size())})) {
-        fmt::print(stderr, "warning: {}: node '{}' {} holds {} NaN or infinite value(s) of {}\n", dir.string(),
-                   n.name, what, bad, m->size());
+  for (const auto& c : non_finite_parameters(net))
+    for (const auto& [what, bad] : {std::pair<const char*, std::size_t>{"weight", c.weight}, {"bias", c.bias}})
+      if (bad) {
+        fmt::print(stderr, "warning: {}: node '{}' {} holds {} NaN or infinite value(s)\n", dir.string(), c.node,
+                   what, bad);
         ++warnings;
       }
   return warnings;
