@@ -429,7 +429,7 @@ TEST_SUITE("search/run_search") {
     writes_counter w;
     study<tpe_sampler> st(tpe_sampler{tpe_params{.seed = 7}}, toy_dims(), toy_dirs());
     auto p = run_params(a, 50);
-    std::size_t seen = 0;
+    std::atomic<std::size_t> seen{0};  // stop_requested is also polled from the study's watcher thread
     p.on_progress = [&](const search_progress& pr) {
       seen = pr.finished;
       CHECK(pr.target == 50);
