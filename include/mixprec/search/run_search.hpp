@@ -1,6 +1,7 @@
 // A durable search run (decisions.md 14): each finished trial goes to the journal before the next
-// starts, a run can resume from a journal with every finished trial kept, a stop request ends the
-// run after its running trials, and the outputs are written at the end whatever happened.
+// starts, a run can resume from a journal with every finished trial kept, a stop request or the
+// timeout cancels the running trials (not journaled, so a resumed run runs them again), and the
+// outputs are written at the end whatever happened.
 #pragma once
 #include <algorithm>
 #include <chrono>
