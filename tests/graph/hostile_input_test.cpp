@@ -276,6 +276,14 @@ TEST_SUITE("graph/load hostile files") {
     CHECK_THROWS_WITH_AS(load_model(dir), Contains("model.json: not valid JSON"), io_error);
   }
 
+  TEST_CASE("a description nested 100000 levels deep is refused, not printed or copied") {
+    const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    auto d = nlohmann::json::parse(R"({"input": {"shape": [1]}, "nodes": []})");
+    d["input"]["shape"][0] = nlohmann::json::parse(deep);
+    CHECK_THROWS_WITH_AS(load_model(d, testing::binary_dir(), "m.json"),
+                         Contains("m.json: nested more than 32 levels deep"), config_error);
+  }
+
   TEST_CASE("input, input.shape and nodes of the wrong type are named with their value") {
     auto check = [](const char* text, const std::string& msg) {
       CHECK_THROWS_WITH_AS(load_model(nlohmann::json::parse(text), testing::binary_dir(), "m.json"), Contains(msg.c_str()),

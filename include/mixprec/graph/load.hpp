@@ -21,6 +21,7 @@
 #include <fstream>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -62,6 +63,20 @@ inline std::array<std::size_t, 2> json_pair(const nlohmann::json& v, const std::
   return {s, s};
 }
 
+// True when no value in v is nested more than max_depth levels deep. Iterative: copying or
+// printing a deeper value recurses once per level and can overflow the stack.
+inline bool json_depth_within(const nlohmann::json& v, std::size_t max_depth) {
+  std::vector<std::pair<const nlohmann::json*, std::size_t>> todo{{&v, 0}};
+  while (!todo.empty()) {
+    const auto [j, depth] = todo.back();
+    todo.pop_back();
+    if (!j->is_structured()) continue;
+    if (depth >= max_depth) return false;
+    for (const auto& child : *j) todo.emplace_back(&child, depth + 1);
+  }
+  return true;
+}
+
 inline void json_check_keys(const nlohmann::json& obj, const std::set<std::string>& valid, const std::string& file,
                             const std::string& where) {
   for (const auto& [k, v] : obj.items())
@@ -92,6 +107,10 @@ inline model load_model(const nlohmann::json& desc, const std::filesystem::path&
                         const std::string& source = "model.json") {
   const std::string& f = source;
   if (!desc.is_object()) throw config_error(f + ": expected a JSON object with \"input\" and \"nodes\"");
+  // The schema nests 5 levels (nodes[i].attributes.kernel_size[h]); 32 leaves room and keeps the
+  // recursive copies and error printing below safe.
+  if (!detail::json_depth_within(desc, 32))
+    throw config_error(f + ": nested more than 32 levels deep (expected the model.json schema)");
   detail::json_check_keys(desc, {"input", "nodes"}, f, "");
   if (!desc.contains("input")) throw config_error(f + ": input: missing (expected {\"name\": \"x\", \"shape\": [...]})");
   if (!desc["input"].is_object())
