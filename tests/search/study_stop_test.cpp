@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -91,6 +92,7 @@ TEST_SUITE("search/stop") {
     const pid_t pid = fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {
+      mallopt(M_ARENA_MAX, 1);  // per-thread malloc arenas would eat the headroom before the stacks do
       long pages = 0;
       if (FILE* f = std::fopen("/proc/self/statm", "r")) {
         if (std::fscanf(f, "%ld", &pages) != 1) pages = 0;
