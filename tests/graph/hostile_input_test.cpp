@@ -276,6 +276,28 @@ TEST_SUITE("graph/load hostile files") {
     CHECK_THROWS_WITH_AS(load_model(dir), Contains("model.json: not valid JSON"), io_error);
   }
 
+  TEST_CASE("a node name that would reach outside the model folder is refused on load and save") {
+    const auto dir = conv_folder("names", 1, 3);
+    std::filesystem::create_directories(dir / "sub");
+    std::filesystem::copy_file(dir / "c.weight.npy", dir / "sub" / "c.weight.npy");
+    std::filesystem::copy_file(dir / "c.bias.npy", dir / "sub" / "c.bias.npy");
+    auto d = conv_desc({{"in_channels", 1}, {"out_channels", 2}, {"kernel_size", 3}});
+    d["nodes"][0]["name"] = "../hostile_names/sub/c";
+    CHECK_THROWS_WITH_AS(load_model(d, dir / "sub", "m.json"),
+                         Contains("m.json: nodes[0].name = \"../hostile_names/sub/c\": must not contain '/' or '\\'"),
+                         config_error);
+    d["nodes"][0]["name"] = std::string("c\0x", 3);
+    CHECK_THROWS_WITH_AS(load_model(d, dir, "m.json"), Contains("nodes[0].name = \"c\\u0000x\": must not contain control"),
+                         config_error);
+    model m({1, 6, 6});
+    window2d g;
+    g.kernel = {3, 3};
+    m.add(node{"a/b", op_kind::conv2d, {}, matrix::Ones(2, 9), {}, g});
+    CHECK_THROWS_WITH_AS(save_model(m, dir / "saved"), Contains("save_model: node 'a/b': name must not contain '/'"),
+                         config_error);
+    CHECK_FALSE(std::filesystem::exists(dir / "saved" / "model.json"));
+  }
+
   TEST_CASE("a description nested 100000 levels deep is refused, not printed or copied") {
     const std::string deep = std::string(100000, '[') + std::string(100000, ']');
     auto d = nlohmann::json::parse(R"({"input": {"shape": [1]}, "nodes": []})");

@@ -77,6 +77,16 @@ inline bool json_depth_within(const nlohmann::json& v, std::size_t max_depth) {
   return true;
 }
 
+// Why `name` cannot name a tensor file inside the model folder, or empty if it can: a separator
+// or ".." would read or write outside it, a control character (NUL) would cut the path short.
+inline std::string unsafe_file_stem(const std::string& name) {
+  for (char c : name) {
+    if (c == '/' || c == '\\') return "must not contain '/' or '\\' (it names the node's tensor files)";
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return "must not contain control characters";
+  }
+  return {};
+}
+
 inline void json_check_keys(const nlohmann::json& obj, const std::set<std::string>& valid, const std::string& file,
                             const std::string& where) {
   for (const auto& [k, v] : obj.items())
@@ -151,6 +161,8 @@ inline model load_model(const nlohmann::json& desc, const std::filesystem::path&
       throw config_error(f + ": " + where + ".op: missing (expected a string)");
     node n;
     n.name = jn["name"].get<std::string>();
+    if (const auto why = detail::unsafe_file_stem(n.name); !why.empty())
+      throw config_error(f + ": " + where + ".name = " + detail::json_brief(jn["name"]) + ": " + why);
     n.op = parse_op_kind(jn["op"].get<std::string>(), f + ": " + where + ".op");
     if (jn.contains("inputs")) {
       if (!jn["inputs"].is_array()) throw config_error(f + ": " + where + ".inputs = " + detail::json_brief(jn["inputs"]) + ": expected an array of node names");
@@ -296,6 +308,9 @@ inline nlohmann::ordered_json describe_model(const model& m) {
 /// Saves a model to `folder` (created if needed): model.json plus one .npy per tensor, in the
 /// layout load_model reads. io_error naming the file if anything cannot be written.
 inline void save_model(const model& m, const std::filesystem::path& folder) {
+  for (const node& n : m.nodes())  // before anything is written
+    if (const auto why = detail::unsafe_file_stem(n.name); has_weight(n.op) && !why.empty())
+      throw config_error("save_model: node '" + n.name + "': name " + why);
   std::error_code ec;
   std::filesystem::create_directories(folder, ec);
   if (ec) throw io_error(folder.string() + ": cannot create folder: " + ec.message());
