@@ -80,6 +80,11 @@ TEST_SUITE("io/journal") {
     CHECK(io::journal_number_bound(2) == 1028);
   }
 
+  TEST_CASE("a number too large for a double (1e999) is a corrupt line naming the file and line, not an escape") {
+    CHECK_THROWS_WITH_AS(io::read_journal(journal_with("journal_1e999.jsonl", {"0", "1e999"})),
+                         doctest::Contains("journal_1e999.jsonl:3: corrupt journal line"), io_error);
+  }
+
   TEST_CASE("a different search's header is reported by the fields that differ") {
     auto other = small_header();
     other.seed = 3;

@@ -109,6 +109,13 @@ TEST_SUITE("config/search_config") {
                          doctest::Contains("nope.toml: cannot open file"), io_error);
   }
 
+  TEST_CASE("a JSON config with a number too large for a double (1e999) is a config_error naming the file") {
+    const auto bad = testing::binary_dir() / "huge_number.json";
+    { std::ofstream(bad) << R"({"search": {"strategy": {"setup": {"n_trials": 1e999}}}})"; }
+    CHECK_THROWS_WITH_AS(config::read_config_file(bad), doctest::Contains("huge_number.json: invalid JSON"),
+                         config_error);
+  }
+
   TEST_CASE("non-finite numbers are refused, naming the TOML path and the value") {
     CHECK_THROWS_WITH_AS(parse_modified("accuracy.scale = 1.0", "accuracy.scale = nan"),
                          doctest::Contains("search.strategy.metrics.accuracy.scale = nan: expected a finite number"),

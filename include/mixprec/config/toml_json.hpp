@@ -98,7 +98,7 @@ inline nlohmann::ordered_json read_config_file(const std::filesystem::path& file
     if (!in) throw io_error(file.string() + ": cannot open file");
     try {
       return nlohmann::ordered_json::parse(in);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number such as 1e999
       throw config_error(file.string() + ": invalid JSON: " + e.what());
     }
   }

@@ -165,7 +165,7 @@ inline journal_contents read_journal(const std::filesystem::path& file) {
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error&) {
+    } catch (const nlohmann::json::exception&) {  // parse_error, or out_of_range for a number such as 1e999
       if (!complete_line) {  // the write of the last line was interrupted
         out.dropped_torn_line = true;
         break;
