@@ -199,8 +199,10 @@ inline int run_search_command(const search_command_options& o) {
   if (r.moved_journal)
     fmt::print(stderr, "note: the earlier journal in {} was kept as {}\n", out.string(), r.moved_journal->string());
   fmt::print("Best trial(s):\n{}", mase_best_table(r.best));
-  fmt::print("{} trials ({} resumed, {} run) in {:.3f} s; results in {}\n", r.trials.size(), r.resumed, r.run, seconds,
-             out.string());
+  // Trials a stop cancelled (or never started) are WAITING: they run first on --resume.
+  const std::size_t finished = r.resumed + r.run, waiting = r.trials.size() - finished;
+  fmt::print("{} trials ({} resumed, {} run{}) in {:.3f} s; results in {}\n", finished, r.resumed, r.run,
+             waiting ? fmt::format(", {} waiting to run on --resume", waiting) : "", seconds, out.string());
   if (o.profile) {
     const auto tm = objective.timings();
     fmt::print(stderr, "profile: sampler ask {:.3f} s, rebuild {:.3f} s, evaluation {:.3f} s, hardware {:.3f} s, "
@@ -210,7 +212,7 @@ inline int run_search_command(const search_command_options& o) {
   }
   if (const int sig = stop_signals::received()) {
     fmt::print(stderr, "mixprec-toy: search interrupted by signal {}; {} finished trials written to {}\n", sig,
-               r.trials.size(), out.string());
+               finished, out.string());
     return 128 + sig;
   }
   return 0;

@@ -83,6 +83,21 @@ TEST_SUITE("io/report") {
     CHECK(count(html, "class=\"history-point\"") >= improvements);
   }
 
+  TEST_CASE("config_of formats only the configs of the points drawn") {
+    io::report_data d;
+    const std::size_t n = 5000;
+    for (std::size_t i = 0; i < n; ++i) d.points.push_back({i, double(i % 97), double(i % 89), i == 3, ""});
+    std::size_t asked = 0;
+    d.config_of = [&](std::size_t number) {
+      ++asked;
+      return "config of trial " + std::to_string(number);
+    };
+    const std::string html = io::report_html(d);
+    CHECK(html.find("config of trial 3") != std::string::npos);  // the front point's config is there
+    CHECK(asked >= 1);
+    CHECK(asked <= 1 + d.max_other_points);  // not one per trial
+  }
+
   TEST_CASE("a cap of zero other points still draws the whole front") {
     io::report_data d = sample();
     d.max_other_points = 0;

@@ -82,7 +82,8 @@ kill -TERM "$pid"
 wait "$pid"
 rc=$?
 [ "$rc" -eq 143 ] || { echo "exit code $rc, expected 143"; cat "$work/stderr"; exit 1; }
-grep -q "interrupted by signal 15" "$work/stderr" || { echo "no interruption message"; cat "$work/stderr"; exit 1; }
+grep -q "interrupted by signal 15; 0 finished trials" "$work/stderr" || { echo "no interruption message with 0 finished trials"; cat "$work/stderr"; exit 1; }
+grep -q "^0 trials (0 resumed, 0 run, 1 waiting to run on --resume)" "$work/stdout" || { echo "the summary does not count the cancelled trial as waiting"; cat "$work/stdout"; exit 1; }
 [ -f "$out/log.json" ] && [ -f "$out/best.json" ] || { echo "log.json/best.json not written"; exit 1; }
 # A trial takes seconds, so without cancellation trial 0 would finish and be journaled.
 trials=$(( $(wc -l < "$out/journal.jsonl") - 1 ))

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <limits>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -31,7 +32,7 @@ struct report_point {
   std::size_t number = 0;
   double x = 0, y = 0;
   bool on_front = false;
-  std::string hover;  ///< shown when the pointer rests on the point (the trial's config)
+  std::string hover;  ///< shown when the pointer rests on the point (the trial's config); see report_data::config_of
 };
 
 /// The widths chosen for one node of one best trial.
@@ -55,6 +56,9 @@ struct report_data {
   std::size_t max_other_points = 500;
   /// Cap on the best trials drawn in the bitwidth picture (the first ones in `best`).
   std::size_t max_bitwidth_rows = 64;
+  /// The config text of trial `number`, asked only for the points drawn whose `hover` is empty,
+  /// so a search of many trials formats a few hundred configs rather than all of them.
+  std::function<std::string(std::size_t number)> config_of;
 };
 
 namespace detail {
@@ -317,10 +321,11 @@ inline std::string report_html(const report_data& d) {
   std::map<std::string, std::size_t> index;
   std::string configs, trials;
   for (const auto* p : shown) {
-    auto [it, added] = index.try_emplace(p->hover, index.size());
+    std::string text = p->hover.empty() && d.config_of ? d.config_of(p->number) : p->hover;
+    auto [it, added] = index.try_emplace(std::move(text), index.size());
     if (added) {
       if (!configs.empty()) configs += ',';
-      configs += detail::json_string(p->hover);
+      configs += detail::json_string(it->first);
     }
     trials += fmt::format("{}\"{}\":{}", trials.empty() ? "" : ",", p->number, it->second);
   }

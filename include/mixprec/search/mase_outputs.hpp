@@ -12,10 +12,13 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -262,7 +265,8 @@ inline void write_toml_table(const nlohmann::ordered_json& t, const std::string&
 
 /// Where the report's axes come from: the metric names the search optimises (sorted, as the
 /// objectives are). With two or more, the front plots the second (x) against the first (y),
-/// e.g. average_bitwidth against accuracy; with one, the trial number against it.
+/// e.g. average_bitwidth against accuracy; with one, the trial number against it. The result's
+/// config_of calls `hover` when the report is written, so it must not outlive what `hover` uses.
 [[nodiscard]] inline io::report_data make_report_data(
     std::span<const trial> trials, std::span<const trial> best, const std::vector<std::string>& metric_names,
     std::span<const direction> directions, const std::function<std::string(std::span<const std::size_t>)>& hover,
@@ -277,22 +281,25 @@ inline void write_toml_table(const nlohmann::ordered_json& t, const std::string&
   const bool two = metric_names.size() >= 2;
   d.y_label = metric_names.empty() ? "value" : metric_names[0];
   d.x_label = two ? metric_names[1] : "trial";
-  std::vector<std::size_t> front;
-  for (const auto& b : best) front.push_back(b.number);
+  std::unordered_set<std::size_t> front;
+  for (const auto& b : best) front.insert(b.number);
+  // Configs are formatted only for the points the report draws (report_data::config_of).
+  auto params_of = std::make_shared<std::unordered_map<std::size_t, std::vector<std::size_t>>>();
   for (const auto& t : trials) {
     if (t.state != trial_state::complete) continue;
     io::report_point p;
     p.number = t.number;
     p.y = metric_names.empty() ? t.values.at(0) : metric(t, metric_names[0]).value_or(NAN);
     p.x = two ? metric(t, metric_names[1]).value_or(NAN) : static_cast<double>(t.number);
-    p.on_front = std::find(front.begin(), front.end(), t.number) != front.end();
-    p.hover = hover(t.params);
+    p.on_front = front.count(t.number) != 0;
+    params_of->emplace(t.number, t.params);
     d.points.push_back(std::move(p));
     if (!t.values.empty()) d.history.emplace_back(t.number, t.values[0]);
   }
   d.history_label = directions.size() == 1 ? "objective" : "objective 0 (" + d.y_label + ", scaled)";
   d.history_direction = directions.empty() ? direction::maximize : directions[0];
   for (const auto& b : best) d.best.emplace_back(b.number, widths(b.params));
+  d.config_of = [params_of, hover](std::size_t number) { return hover(params_of->at(number)); };
   return d;
 }
 
