@@ -3,7 +3,8 @@
 # fuzz/regressions/<target>/, then fuzzes each target for a bounded time from seeds made of the
 # repository's own configs, models and .npy files. Any crash, sanitizer report, escaped
 # exception, leak, timeout (-timeout) or RSS over 2 GB fails the run and prints the reproducer.
-# MIXPREC_FUZZ_SECONDS: fuzzing time per target (default 60). MIXPREC_FUZZ_BUILD: build folder.
+# MIXPREC_FUZZ_SECONDS: fuzzing time per target (default 60). MIXPREC_FUZZ_SEED: libFuzzer's seed
+# (default 1). MIXPREC_FUZZ_BUILD: build folder.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -40,7 +41,8 @@ cp examples/custom_model/model/model.json "$work/seeds/model_load/custom_model.j
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-opts=(-rss_limit_mb=2048 -timeout=10 -max_len=65536 -print_final_stats=1)
+# A fixed seed makes a run repeatable: the same mutations in the same order, cut short only by time.
+opts=(-seed="${MIXPREC_FUZZ_SEED:-1}" -rss_limit_mb=2048 -timeout=10 -max_len=65536 -print_final_stats=1)
 failed=0
 for t in "${targets[@]}"; do
   exe="$build/fuzz/mixprec_fuzz_$t"
