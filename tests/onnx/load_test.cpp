@@ -1,0 +1,337 @@
+// load_onnx: op mapping, weights in PyTorch layout, names, inputs and the error messages.
+#include <doctest/doctest.h>
+
+#include <numeric>
+
+#include <mixprec/onnx/load.hpp>
+
+#include "../test_data.hpp"
+#include "onnx_builder.hpp"
+
+using namespace mixprec;
+using doctest::Contains;
+using mixprec::testing::attr_float;
+using mixprec::testing::attr_int;
+using mixprec::testing::attr_ints;
+using mixprec::testing::attr_string;
+using mixprec::testing::binary_dir;
+using mixprec::testing::onnx_builder;
+
+namespace {
+
+std::vector<float> iota(std::size_t n, float start = 0.0f, float step = 1.0f) {
+  std::vector<float> v(n);
+  for (std::size_t k = 0; k < n; ++k) v[k] = start + step * static_cast<float>(k);
+  return v;
+}
+
+model load(const onnx_builder& b, const onnx_import_options& opt = {}) { return load_onnx(b.proto, "m.onnx", opt); }
+
+// x (batch, 1, 4, 4) -> Conv 3x3 pad 1 (+B) -> Relu -> MaxPool 2 -> Flatten -> Gemm(transB) -> y
+onnx_builder small_cnn() {
+  onnx_builder b;
+  b.input("x", {-1, 1, 4, 4}).output("y");
+  b.init("conv.weight", {2, 1, 3, 3}, iota(18, -0.5f, 0.0625f), true).init("conv.bias", {2}, {0.25f, -0.125f});
+  b.init("fc.weight", {3, 8}, iota(24, 0.3f, -0.03f)).init("fc.bias", {3}, {1.0f, 2.0f, 3.0f});
+  auto& c = b.node("Conv", {"x", "conv.weight", "conv.bias"}, {"c"}, "/conv/Conv");
+  attr_ints(c, "kernel_shape", {3, 3});
+  attr_ints(c, "pads", {1, 1, 1, 1});
+  attr_ints(c, "strides", {1, 1});
+  b.node("Relu", {"c"}, {"r"}, "/relu/Relu");
+  auto& p = b.node("MaxPool", {"r"}, {"p"}, "/pool/MaxPool");
+  attr_ints(p, "kernel_shape", {2, 2});
+  attr_ints(p, "strides", {2, 2});
+  b.node("Flatten", {"p"}, {"f"}, "/Flatten");
+  auto& g = b.node("Gemm", {"f", "fc.weight", "fc.bias"}, {"y"}, "/fc/Gemm");
+  attr_int(g, "transB", 1);
+  return b;
+}
+
+matrix sample_batch(std::size_t rows, std::size_t cols) {
+  matrix x(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
+  for (Eigen::Index k = 0; k < x.size(); ++k) x.data()[k] = std::sin(0.7f * static_cast<float>(k));
+  return x;
+}
+
+}  // namespace
+
+TEST_SUITE("onnx/load") {
+  TEST_CASE("a small CNN maps to MASE's op names with PyTorch-layout weights and the same forward") {
+    const model m = load(small_cnn());
+    REQUIRE(m.size() == 5);
+    CHECK(m.input_name() == "x");
+    CHECK(m.input_shape() == std::vector<std::size_t>{1, 4, 4});
+    const char* names[] = {"conv_Conv", "relu_Relu", "pool_MaxPool", "Flatten", "fc_Gemm"};
+    const op_kind ops[] = {op_kind::conv2d, op_kind::relu, op_kind::max_pool2d, op_kind::flatten, op_kind::linear};
+    for (std::size_t i = 0; i < 5; ++i) {
+      CHECK(m[i].name == names[i]);
+      CHECK(m[i].op == ops[i]);
+    }
+    CHECK(op_name(m[0].op) == "conv2d");
+    CHECK(op_name(m[4].op) == "linear");
+    // Weights as PyTorch holds them: conv (out, in*kh*kw), linear (out, in), bias 1 x out.
+    CHECK(m[0].weight.rows() == 2);
+    CHECK(m[0].weight.cols() == 9);
+    CHECK(m[0].weight(1, 0) == doctest::Approx(-0.5f + 9 * 0.0625f));
+    CHECK(m[0].bias(0, 1) == -0.125f);
+    CHECK(m[0].window.padding == std::array<std::size_t, 2>{1, 1});
+    CHECK(m[2].window.stride == std::array<std::size_t, 2>{2, 2});
+    CHECK(m[4].weight.rows() == 3);
+    CHECK(m[4].weight(0, 1) == doctest::Approx(0.27f));
+    CHECK(m[4].bias(0, 2) == 3.0f);
+
+    // The same network built by hand runs bit-identically.
+    model ref({1, 4, 4}, "x");
+    for (std::size_t i = 0; i < 5; ++i) {
+      node n = m[i];
+      n.inputs.clear();
+      ref.add(std::move(n));
+    }
+    const matrix x = sample_batch(3, 16);
+    CHECK(m.forward(x) == ref.forward(x));
+  }
+
+  TEST_CASE("Gemm without transB, MatMul + Add and a power-of-two alpha give the same linear") {
+    const std::vector<float> w = iota(6, -1.0f, 0.5f);  // (out 2, in 3), PyTorch layout
+    std::vector<float> wt(6);                            // (in 3, out 2)
+    for (int o = 0; o < 2; ++o)
+      for (int k = 0; k < 3; ++k) wt[static_cast<std::size_t>(k * 2 + o)] = w[static_cast<std::size_t>(o * 3 + k)];
+    const matrix x = sample_batch(4, 3);
+
+    onnx_builder g;
+    g.input("x", {-1, 3}).output("y").init("W", {3, 2}, wt).init("C", {2}, {0.5f, -0.5f});
+    g.node("Gemm", {"x", "W", "C"}, {"y"}, "fc");
+    const model mg = load(g);
+
+    onnx_builder mm;
+    mm.input("x", {-1, 3}).output("y").init("W", {3, 2}, wt).init("b", {2}, {0.5f, -0.5f});
+    mm.node("MatMul", {"x", "W"}, {"t"}, "fc");
+    mm.node("Add", {"t", "b"}, {"y"}, "fc_add");
+    const model mm_model = load(mm);
+    REQUIRE(mm_model.size() == 1);  // the Add is the linear's bias
+    CHECK(mm_model[0].op == op_kind::linear);
+    CHECK(mm_model[0].bias.size() == 2);
+    CHECK(mm_model.forward(x) == mg.forward(x));
+
+    onnx_builder ga;  // alpha = 2 on half the weight
+    std::vector<float> half = wt;
+    for (auto& v : half) v /= 2;
+    ga.input("x", {-1, 3}).output("y").init("W", {3, 2}, half).init("C", {2}, {0.25f, -0.25f});
+    auto& n = ga.node("Gemm", {"x", "W", "C"}, {"y"}, "fc");
+    attr_float(n, "alpha", 2.0f);
+    attr_float(n, "beta", 2.0f);
+    CHECK(load(ga).forward(x) == mg.forward(x));
+
+    n.mutable_attribute(0)->set_f(0.3f);  // not a power of two: folding would round
+    CHECK_THROWS_WITH_AS((void)load(ga), Contains("node 0 'fc' (Gemm): alpha = 0.3"), config_error);
+  }
+
+  TEST_CASE("empty, repeated and unusable node names fall back to <op>_<index>, names are unique") {
+    onnx_builder b;
+    b.input("x", {-1, 4}).output("y");
+    b.node("Relu", {"x"}, {"a"}, "");
+    b.node("Relu", {"a"}, {"b"}, "act");
+    b.node("Relu", {"b"}, {"c"}, "act");
+    b.node("Relu", {"c"}, {"d"}, "///");
+    b.node("Relu", {"d"}, {"y"}, "relu_0");  // the fallback name of node 0, already taken
+    const model m = load(b);
+    REQUIRE(m.size() == 5);
+    CHECK(m[0].name == "relu_0");
+    CHECK(m[1].name == "act");
+    CHECK(m[2].name == "relu_2");
+    CHECK(m[3].name == "relu_3");
+    CHECK(m[4].name == "relu_4");
+  }
+
+  TEST_CASE("initializers listed as graph inputs are not model inputs; Identity and Dropout are removed") {
+    onnx_builder b(9);
+    b.input("x", {2, 3}).input("W", {3, 3}).output("y").init("W", {3, 3}, iota(9));
+    b.node("Identity", {"x"}, {"i"});
+    b.node("MatMul", {"i", "W"}, {"m"});
+    b.node("Dropout", {"m"}, {"y"});
+    const model m = load(b);
+    CHECK(m.input_name() == "x");
+    CHECK(m.input_shape() == std::vector<std::size_t>{3});  // the static batch of 2 is dropped too
+    REQUIRE(m.size() == 1);
+    CHECK(m[0].name == "linear_1");
+  }
+
+  TEST_CASE("a graph input bound through onnx_import_options.constants becomes a weight") {
+    onnx_builder b;
+    b.input("x", {1, 2}).input("B", {2, 2}).output("y");
+    b.node("MatMul", {"x", "B"}, {"y"});
+    CHECK_THROWS_WITH_AS((void)load(b), Contains("graph has 2 inputs that are not initializers ('x', 'B')"), config_error);
+    onnx_import_options opt;
+    opt.constants["B"] = onnx_io::tensor{"B", {2, 2}, true, {1, 2, 3, 4}, {}};
+    const model m = load(b, opt);
+    CHECK(m[0].weight(0, 1) == 3.0f);  // transposed: W = B^T
+  }
+
+  TEST_CASE("Reshape, Squeeze and Unsqueeze that flatten or keep the per-sample shape") {
+    onnx_builder b;
+    b.input("x", {-1, 2, 3, 3}).output("y").init_ints("s", {2}, {-1, 18}).init_ints("ax", {2}, {2, 3});
+    b.node("GlobalAveragePool", {"x"}, {"g"}, "gap");
+    b.node("Squeeze", {"g", "ax"}, {"q"}, "sq");        // (N, 2, 1, 1) -> (N, 2): a flatten
+    b.node("Unsqueeze", {"q", "ax"}, {"y"}, "unsq");    // back to (N, 2, 1, 1): not yet held
+    // A keep-shape reshape is nothing, a flatten is one node.
+    onnx_builder r;
+    r.input("x", {-1, 2, 3, 3}).output("y").init_ints("s", {2}, {0, -1}).init_ints("same", {4}, {-1, 2, 3, 3});
+    r.node("Reshape", {"x", "same"}, {"k"}, "keep");
+    r.node("Reshape", {"k", "s"}, {"y"}, "flat");
+    const model m = load(r);
+    REQUIRE(m.size() == 1);
+    CHECK(m[0].op == op_kind::flatten);
+    CHECK(m.output_size() == 18);
+    CHECK_THROWS_WITH_AS((void)load(b), Contains("node 2 'unsq' (Unsqueeze): reshaping (batch, 2) to (batch, 2, 1, 1)"),
+                         config_error);
+  }
+}
+
+TEST_SUITE("onnx/load errors") {
+  TEST_CASE("a truncated file is an io_error naming the file") {
+    const std::string bytes = small_cnn().bytes();
+    const auto file = binary_dir() / "truncated.onnx";
+    std::ofstream(file, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+    CHECK_THROWS_WITH_AS((void)load_onnx(file), Contains("truncated.onnx: not a valid ONNX protobuf"), io_error);
+  }
+
+  TEST_CASE("a file that is not a protobuf, or holds no graph, is an io_error naming the file") {
+    const auto text = binary_dir() / "not_onnx.onnx";
+    std::ofstream(text) << "this is a text file, not an ONNX model\n";
+    CHECK_THROWS_AS((void)load_onnx(text), io_error);
+    CHECK_THROWS_WITH((void)load_onnx(text), Contains("not_onnx.onnx: "));
+    const auto empty = binary_dir() / "empty.onnx";
+    std::ofstream{empty};
+    CHECK_THROWS_WITH_AS((void)load_onnx(empty), Contains("empty.onnx: empty file"), io_error);
+    CHECK_THROWS_WITH_AS((void)load_onnx(binary_dir() / "missing.onnx"), Contains("missing.onnx: cannot open"), io_error);
+  }
+
+  TEST_CASE("an unknown op names the file, node, op type and lists the supported ones") {
+    onnx_builder b;
+    b.input("x", {-1, 4}).output("y");
+    b.node("Relu", {"x"}, {"r"}, "act");
+    b.node("Softplus", {"r"}, {"y"}, "soft");
+    CHECK_THROWS_WITH_AS((void)load(b), Contains("m.onnx: node 1 'soft' (Softplus): unsupported op type 'Softplus' (supported: Add,"),
+                         config_error);
+  }
+
+  TEST_CASE("a dynamic dimension other than the batch names the input and the dimension") {
+    onnx_builder b;
+    b.input("x", {-1, 3, -1, 8}).output("y");
+    b.node("Relu", {"x"}, {"y"});
+    CHECK_THROWS_WITH_AS((void)load(b), Contains("m.onnx: input 'x': dimension 2 is dynamic ('batch')"), config_error);
+  }
+
+  TEST_CASE("a missing initializer names the node and the input") {
+    onnx_builder b;
+    b.input("x", {-1, 1, 4, 4}).output("y");
+    b.node("Conv", {"x", "conv.weight"}, {"y"}, "conv1");
+    CHECK_THROWS_WITH_AS((void)load(b), Contains("m.onnx: node 0 'conv1' (Conv): input 1 'conv.weight' is not produced"),
+                         config_error);
+  }
+
+  TEST_CASE("a weight of an unsupported element type names the initializer and the type") {
+    onnx_builder b;
+    b.input("x", {-1, 2}).output("y");
+    auto* t = b.graph().add_initializer();
+    t->set_name("W");
+    t->set_data_type(onnx::TensorProto_DataType_FLOAT16);
+    t->add_dims(2);
+    t->add_dims(2);
+    t->set_raw_data(std::string(8, '\0'));
+    b.node("MatMul", {"x", "W"}, {"y"});
+    CHECK_THROWS_WITH_AS((void)load(b), Contains("m.onnx: initializer 'W': element type FLOAT16 is not supported"),
+                         config_error);
+    onnx_builder i;  // and an integer weight
+    i.input("x", {-1, 2}).output("y").init_ints("W", {2, 2}, {1, 2, 3, 4});
+    i.node("MatMul", {"x", "W"}, {"y"}, "mm");
+    CHECK_THROWS_WITH_AS((void)load(i), Contains("node 0 'mm' (MatMul): input 1 'W' (B): integer tensor, expected FLOAT"),
+                         config_error);
+    onnx_builder in;  // and a model input that is not FLOAT
+    in.input("x", {-1, 2}, onnx::TensorProto_DataType_INT64).output("y");
+    in.node("Relu", {"x"}, {"y"});
+    CHECK_THROWS_WITH_AS((void)load(in), Contains("input 'x': element type INT64: expected FLOAT"), config_error);
+  }
+
+  TEST_CASE("unsupported attribute values name the node, the attribute and the value") {
+    auto conv = [](auto&& set) {
+      onnx_builder b;
+      b.input("x", {-1, 2, 5, 5}).output("y").init("W", {2, 2, 3, 3}, iota(36));
+      auto& n = b.node("Conv", {"x", "W"}, {"y"}, "c");
+      set(n);
+      return b;
+    };
+    CHECK_THROWS_WITH_AS((void)load(conv([](auto& n) { attr_ints(n, "dilations", {2, 2}); })),
+                         Contains("node 0 'c' (Conv): dilations = [2, 2]: only 1 is supported"), config_error);
+    CHECK_THROWS_WITH_AS((void)load(conv([](auto& n) { attr_ints(n, "pads", {0, 0, 1, 1}); })),
+                         Contains("pads = [0, 0, 1, 1]: only symmetric padding"), config_error);
+    CHECK_THROWS_WITH_AS((void)load(conv([](auto& n) { attr_string(n, "auto_pad", "WRONG"); })),
+                         Contains("auto_pad = \"WRONG\": expected NOTSET, VALID, SAME_UPPER or SAME_LOWER"), config_error);
+    CHECK_THROWS_WITH_AS((void)load(conv([](auto& n) { attr_int(n, "bogus", 1); })),
+                         Contains("attribute 'bogus' is not supported (supported: auto_pad,"), config_error);
+    // SAME_UPPER with an odd kernel pads symmetrically and is accepted.
+    CHECK(load(conv([](auto& n) { attr_string(n, "auto_pad", "SAME_UPPER"); })).out_shape(0) ==
+          std::vector<std::size_t>{2, 5, 5});
+  }
+
+  TEST_CASE("a graph with two outputs, or whose output is its input, is refused") {
+    onnx_builder b;
+    b.input("x", {-1, 2}).output("y").output("z");
+    b.node("Relu", {"x"}, {"y"});
+    b.node("Relu", {"y"}, {"z"});
+    CHECK_THROWS_WITH_AS((void)load(b), Contains("graph has 2 outputs"), config_error);
+    onnx_builder id;
+    id.input("x", {-1, 2}).output("y");
+    id.node("Identity", {"x"}, {"y"});
+    CHECK_THROWS_WITH_AS((void)load(id), Contains("graph output 'y' is the model input itself"), config_error);
+  }
+}
+
+TEST_SUITE("onnx/tensor") {
+  TEST_CASE("raw_data and typed fields decode alike, little-endian") {
+    onnx::TensorProto t;
+    t.set_name("t");
+    t.set_data_type(onnx::TensorProto_DataType_FLOAT);
+    t.add_dims(2);
+    const unsigned char le[] = {0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x00, 0xc0};  // 1.0f, -2.0f
+    t.set_raw_data(std::string(reinterpret_cast<const char*>(le), sizeof le));
+    CHECK(onnx_io::decode(t, "t").floats == std::vector<float>{1.0f, -2.0f});
+
+    onnx::TensorProto d;
+    d.set_data_type(onnx::TensorProto_DataType_DOUBLE);
+    d.add_dims(2);
+    d.add_double_data(0.5);
+    d.add_double_data(-3.0);
+    CHECK(onnx_io::decode(d, "d").floats == std::vector<float>{0.5f, -3.0f});
+
+    onnx::TensorProto i;
+    i.set_data_type(onnx::TensorProto_DataType_INT64);
+    i.add_dims(2);
+    const unsigned char le64[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x05, 0, 0, 0, 0, 0, 0, 0};
+    i.set_raw_data(std::string(reinterpret_cast<const char*>(le64), sizeof le64));
+    CHECK(onnx_io::decode(i, "i").ints == std::vector<std::int64_t>{-1, 5});
+
+    onnx::TensorProto i32;
+    i32.set_data_type(onnx::TensorProto_DataType_INT32);
+    i32.add_int32_data(-7);
+    CHECK(onnx_io::decode(i32, "i32").ints == std::vector<std::int64_t>{-7});  // no dims: a scalar
+  }
+
+  TEST_CASE("element counts that do not match the dims name the field and both counts") {
+    onnx::TensorProto t;
+    t.set_data_type(onnx::TensorProto_DataType_FLOAT);
+    t.add_dims(3);
+    t.set_raw_data(std::string(8, '\0'));
+    CHECK_THROWS_WITH_AS((void)onnx_io::decode(t, "f.onnx: initializer 'w'"),
+                         Contains("f.onnx: initializer 'w': raw_data holds 2 elements, dims (3) need 3"), io_error);
+    t.set_raw_data(std::string(7, '\0'));
+    CHECK_THROWS_WITH_AS((void)onnx_io::decode(t, "w"), Contains("raw_data has 7 bytes, not a multiple of 4 (FLOAT)"), io_error);
+    onnx::TensorProto e;
+    e.set_data_type(onnx::TensorProto_DataType_FLOAT);
+    e.set_data_location(onnx::TensorProto_DataLocation_EXTERNAL);
+    CHECK_THROWS_WITH_AS((void)onnx_io::decode(e, "w"), Contains("w: data_location = EXTERNAL"), config_error);
+    onnx::TensorProto s;
+    s.set_data_type(onnx::TensorProto_DataType_STRING);
+    CHECK_THROWS_WITH_AS((void)onnx_io::decode(s, "w"), Contains("element type STRING is not supported"), config_error);
+  }
+}
