@@ -126,6 +126,51 @@ TEST_SUITE("onnx/load") {
     CHECK_THROWS_WITH_AS((void)load(ga), Contains("node 0 'fc' (Gemm): alpha = 0.3"), config_error);
   }
 
+  TEST_CASE("a BatchNormalization right after a Conv or a Gemm is folded into its weight and bias") {
+    const std::vector<float> scale{1.5f, 0.5f}, shift{0.1f, -0.2f}, mean{0.3f, -0.4f}, var{0.8f, 2.0f};
+    const float eps = 1e-3f;
+    auto with_bn = [&](bool conv) {
+      onnx_builder b;
+      b.input("x", conv ? std::vector<std::int64_t>{-1, 1, 3, 3} : std::vector<std::int64_t>{-1, 3}).output("y");
+      b.init("s", {2}, scale).init("B", {2}, shift).init("m", {2}, mean).init("v", {2}, var);
+      if (conv) {
+        b.init("W", {2, 1, 2, 2}, iota(8, -0.4f, 0.1f)).init("cb", {2}, {0.05f, 0.07f});
+        b.node("Conv", {"x", "W", "cb"}, {"c"}, "conv");
+      } else {
+        b.init("W", {2, 3}, iota(6, -0.4f, 0.1f)).init("cb", {2}, {0.05f, 0.07f});
+        attr_int(b.node("Gemm", {"x", "W", "cb"}, {"c"}, "fc"), "transB", 1);
+      }
+      attr_float(b.node("BatchNormalization", {"c", "s", "B", "m", "v"}, {"y"}, "bn"), "epsilon", eps);
+      return b;
+    };
+    for (bool conv : {true, false}) {
+      CAPTURE(conv);
+      const model m = load(with_bn(conv));
+      REQUIRE(m.size() == 1);  // the BatchNormalization is gone
+      // The unfolded layer, then the normalization by hand.
+      onnx_builder plain = with_bn(conv);
+      plain.graph().mutable_node()->RemoveLast();
+      plain.graph().mutable_output(0)->set_name("c");
+      const model layer = load(plain);
+      const matrix x = sample_batch(3, conv ? 9 : 3);
+      const matrix y = m.forward(x), z = layer.forward(x);
+      const Eigen::Index per = z.cols() / 2;
+      for (Eigen::Index r = 0; r < z.rows(); ++r)
+        for (Eigen::Index k = 0; k < z.cols(); ++k) {
+          const auto ch = static_cast<std::size_t>(k / per);
+          const float want = (z(r, k) - mean[ch]) / std::sqrt(var[ch] + eps) * scale[ch] + shift[ch];
+          CHECK(y(r, k) == doctest::Approx(want).epsilon(1e-6));
+        }
+    }
+    // Not after a layer: refused, naming the node.
+    onnx_builder b;
+    b.input("x", {-1, 2}).output("y").init("s", {2}, scale).init("B", {2}, shift).init("m", {2}, mean).init("v", {2}, var);
+    b.node("Relu", {"x"}, {"r"});
+    b.node("BatchNormalization", {"r", "s", "B", "m", "v"}, {"y"}, "bn");
+    CHECK_THROWS_WITH_AS((void)load(b), Contains("node 1 'bn' (BatchNormalization): only a BatchNormalization right after"),
+                         config_error);
+  }
+
   TEST_CASE("empty, repeated and unusable node names fall back to <op>_<index>, names are unique") {
     onnx_builder b;
     b.input("x", {-1, 4}).output("y");

@@ -51,10 +51,10 @@ struct onnx_import_options {
 
 /// The ONNX op types load_onnx imports (for some, only some attribute values: see load.hpp).
 [[nodiscard]] inline std::span<const std::string_view> onnx_supported_ops() {
-  static constexpr std::array<std::string_view, 17> ops{
-      "Add",      "AveragePool", "Constant", "Conv",    "Dropout",           "Flatten",       "Gemm",
-      "Identity", "MatMul",      "MaxPool",  "Relu",    "GlobalAveragePool", "GlobalMaxPool", "Reshape",
-      "Squeeze",  "Unsqueeze",   "Transpose"};
+  static constexpr std::array<std::string_view, 18> ops{
+      "Add",      "AveragePool", "BatchNormalization", "Constant", "Conv",    "Dropout",
+      "Flatten",  "Gemm",        "GlobalAveragePool",  "GlobalMaxPool", "Identity", "MatMul",
+      "MaxPool",  "Relu",        "Reshape",            "Squeeze",  "Transpose", "Unsqueeze"};
   return ops;
 }
 
@@ -461,6 +461,11 @@ class onnx_importer {
       return emit(i, node_of(op_kind::flatten), std::array{x}, n.output(0));
     }
     if (op == "Reshape" || op == "Squeeze" || op == "Unsqueeze") return import_reshape(i);
+    if (op == "BatchNormalization") {
+      (void)batch_norm_params(i, true);
+      fail(i, "only a BatchNormalization right after a Conv, Gemm or MatMul (its only consumer) is supported: it is "
+              "folded into that layer's weight and bias");
+    }
     std::string list;
     for (auto s : onnx_supported_ops()) list += (list.empty() ? "" : ", ") + std::string(s);
     fail(i, "unsupported op type '" + op + "' (supported: " + list + ")");
@@ -577,7 +582,9 @@ class onnx_importer {
         fail(i, "B has shape " + onnx_dims_string(b.dims) + ": expected (" + std::to_string(w.dims[0]) + ",)");
       c.bias = to_matrix(b, 1, static_cast<Eigen::Index>(b.size()));
     }
-    emit(i, std::move(c), std::array{x}, nd(i).output(0));
+    std::string out = nd(i).output(0);
+    fold_batch_norm(c, out);
+    emit(i, std::move(c), std::array{x}, out);
   }
 
   void need_flat(std::size_t i, const std::vector<std::size_t>& in) const {
@@ -597,6 +604,66 @@ class onnx_importer {
     if (!b) return;
     (void)i;
     lin.bias = std::move(*b);
+    fused_[*c] = true;
+    out = nd(*c).output(0);
+  }
+
+  // BatchNormalization's inference parameters (scale, shift per channel) when node i is one
+  // that can be imported: attributes checked, constant inputs, only the first output used.
+  std::optional<std::pair<std::vector<double>, std::vector<double>>> batch_norm_params(std::size_t i, bool throw_errors) const {
+    auto refuse = [&](const std::string& what) -> std::optional<std::pair<std::vector<double>, std::vector<double>>> {
+      if (throw_errors) fail(i, what);
+      return std::nullopt;
+    };
+    for (const auto& a : nd(i).attribute())
+      if (a.name() != "epsilon" && a.name() != "momentum" && a.name() != "spatial" && a.name() != "is_test" &&
+          a.name() != "training_mode")
+        return refuse("attribute '" + a.name() + "' is not supported (supported: epsilon, momentum, spatial, is_test, training_mode)");
+    if (get_int(i, "training_mode", 0) != 0) return refuse("training_mode = 1: only inference (0) is supported");
+    if (opset_ < 7 && get_int(i, "is_test", 0) != 1)
+      return refuse("is_test = " + std::to_string(get_int(i, "is_test", 0)) + ": only inference (is_test = 1) is supported");
+    if (get_int(i, "spatial", 1) != 1) return refuse("spatial = 0: only spatial = 1 (per-channel statistics) is supported");
+    for (std::size_t k = 1; k < 5; ++k)
+      if (output_used(i, k)) return refuse("output " + std::to_string(k) + " (running statistics) is used: only inference is supported");
+    if (n_inputs(i) != 5) return refuse("expected inputs X, scale, B, mean and var");
+    std::vector<const tensor*> p;
+    for (std::size_t k = 1; k < 5; ++k) {
+      const auto it = consts_.find(in_name(i, k));
+      if (it == consts_.end() || !it->second.is_float) {
+        if (!throw_errors) return std::nullopt;
+        (void)float_const_in(i, k, k == 1 ? "scale" : k == 2 ? "B" : k == 3 ? "mean" : "var");
+      }
+      p.push_back(&it->second);
+    }
+    const std::size_t c = p[0]->size();
+    for (std::size_t k = 1; k < 4; ++k)
+      if (p[k]->size() != c)
+        return refuse("scale, B, mean and var have " + std::to_string(c) + ", " + std::to_string(p[1]->size()) + ", " +
+                      std::to_string(p[2]->size()) + " and " + std::to_string(p[3]->size()) + " elements: they must match");
+    const double eps = get_float(i, "epsilon", 1e-5f);
+    std::vector<double> scale(c), shift(c);
+    for (std::size_t k = 0; k < c; ++k) {
+      scale[k] = p[0]->at(k) / std::sqrt(p[3]->at(k) + eps);
+      shift[k] = p[1]->at(k) - p[2]->at(k) * scale[k];
+    }
+    return std::pair{std::move(scale), std::move(shift)};
+  }
+
+  // A BatchNormalization right after a conv or linear (its only consumer) is folded into its
+  // weight and bias: W' = W * s, b' = (b - mean) * s + B per output channel, s = scale / sqrt(var + eps).
+  void fold_batch_norm(node& n, std::string& out) {
+    const auto c = sole_consumer(out);
+    if (!c || nd(*c).op_type() != "BatchNormalization" || in_name(*c, 0) != out) return;
+    auto bn = batch_norm_params(*c, false);
+    if (!bn || bn->first.size() != static_cast<std::size_t>(n.weight.rows())) return;
+    const auto& [scale, shift] = *bn;
+    if (n.bias.size() == 0) n.bias = matrix::Zero(1, n.weight.rows());
+    for (Eigen::Index r = 0; r < n.weight.rows(); ++r) {
+      const auto k = static_cast<std::size_t>(r);
+      for (Eigen::Index j = 0; j < n.weight.cols(); ++j)
+        n.weight(r, j) = static_cast<float>(static_cast<double>(n.weight(r, j)) * scale[k]);
+      n.bias(0, r) = static_cast<float>(static_cast<double>(n.bias(0, r)) * scale[k] + shift[k]);
+    }
     fused_[*c] = true;
     out = nd(*c).output(0);
   }
@@ -632,6 +699,7 @@ class onnx_importer {
     }
     std::string out = nd(i).output(0);
     fuse_bias(i, lin, out);
+    fold_batch_norm(lin, out);
     emit(i, std::move(lin), std::array{x}, out);
   }
 
@@ -646,6 +714,7 @@ class onnx_importer {
     lin.weight = to_matrix(b, static_cast<Eigen::Index>(b.dims[0]), static_cast<Eigen::Index>(b.dims[1])).transpose();
     std::string out = nd(i).output(0);
     fuse_bias(i, lin, out);
+    fold_batch_norm(lin, out);
     emit(i, std::move(lin), std::array{x}, out);
   }
 
