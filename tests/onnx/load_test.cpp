@@ -232,6 +232,42 @@ TEST_SUITE("onnx/load") {
   }
 }
 
+TEST_SUITE("onnx/load shape arithmetic") {
+  TEST_CASE("x.view(x.size(0), -1) as torch exports it (Shape, Gather, Unsqueeze, Concat, Reshape) is a flatten") {
+    onnx_builder b(13);
+    b.input("x", {-1, 2, 2, 2}).output("y").init_ints("zero", {}, {0}).init_ints("ax0", {1}, {0});
+    b.init_ints("minus1", {1}, {-1});
+    b.node("Shape", {"x"}, {"s"}, "/Shape");
+    attr_int(b.node("Gather", {"s", "zero"}, {"n"}, "/Gather"), "axis", 0);
+    b.node("Unsqueeze", {"n", "ax0"}, {"n1"}, "/Unsqueeze");
+    attr_int(b.node("Concat", {"n1", "minus1"}, {"target"}, "/Concat"), "axis", 0);
+    b.node("Reshape", {"x", "target"}, {"y"}, "/Reshape");
+    const model m = load(b);
+    REQUIRE(m.size() == 1);
+    CHECK(m[0].name == "Reshape");
+    CHECK(m[0].op == op_kind::flatten);
+    CHECK(m.output_size() == 8);
+  }
+
+  TEST_CASE("a batch size used anywhere but the first extent of a Reshape is refused") {
+    onnx_builder b(13);
+    b.input("x", {-1, 2, 2, 2}).output("y").init_ints("zero", {}, {0}).init_ints("ax0", {1}, {0});
+    b.init_ints("eight", {1}, {8});
+    b.node("Shape", {"x"}, {"s"});
+    b.node("Gather", {"s", "zero"}, {"n"});
+    b.node("Unsqueeze", {"n", "ax0"}, {"n1"});
+    b.node("Concat", {"eight", "n1"}, {"target"}).add_attribute()->CopyFrom([] {
+      onnx::AttributeProto a;
+      a.set_name("axis");
+      a.set_type(onnx::AttributeProto_AttributeType_INT);
+      a.set_i(0);
+      return a;
+    }());
+    b.node("Reshape", {"x", "target"}, {"y"}, "r");
+    CHECK_THROWS_WITH_AS((void)load(b), Contains("node 4 'r' (Reshape): shape = [8, batch]"), config_error);
+  }
+}
+
 TEST_SUITE("onnx/load errors") {
   TEST_CASE("a truncated file is an io_error naming the file") {
     const std::string bytes = small_cnn().bytes();

@@ -51,10 +51,11 @@ struct onnx_import_options {
 
 /// The ONNX op types load_onnx imports (for some, only some attribute values: see load.hpp).
 [[nodiscard]] inline std::span<const std::string_view> onnx_supported_ops() {
-  static constexpr std::array<std::string_view, 18> ops{
+  static constexpr std::array<std::string_view, 22> ops{
       "Add",      "AveragePool", "BatchNormalization", "Constant", "Conv",    "Dropout",
       "Flatten",  "Gemm",        "GlobalAveragePool",  "GlobalMaxPool", "Identity", "MatMul",
-      "MaxPool",  "Relu",        "Reshape",            "Squeeze",  "Transpose", "Unsqueeze"};
+      "MaxPool",  "Relu",        "Reshape",            "Squeeze",  "Transpose", "Unsqueeze",
+      "Shape",    "Gather",      "Concat",             "Cast"};
   return ops;
 }
 
@@ -68,7 +69,8 @@ inline std::string onnx_dims_string(std::span<const std::int64_t> d) {
 
 inline std::string onnx_ints_string(std::span<const std::int64_t> d) {
   std::string s = "[";
-  for (std::size_t k = 0; k < d.size(); ++k) s += (k ? ", " : "") + std::to_string(d[k]);
+  for (std::size_t k = 0; k < d.size(); ++k)  // the lowest value marks a dynamic batch size
+    s += (k ? ", " : "") + (d[k] == std::numeric_limits<std::int64_t>::min() ? "batch" : std::to_string(d[k]));
   return s + "]";
 }
 
@@ -127,6 +129,8 @@ class onnx_importer {
   using tensor = onnx_io::tensor;
   // Opsets before 9 are accepted too: the ops here changed only by attributes, which are checked.
   static constexpr std::int64_t max_opset = 17, min_opset = 1;
+  // The batch extent in a folded Shape when the batch is dynamic.
+  static constexpr std::int64_t batch_marker = std::numeric_limits<std::int64_t>::min();
 
   std::int64_t default_opset(const onnx::ModelProto& p) const {
     for (const auto& o : p.opset_import())
@@ -428,6 +432,9 @@ class onnx_importer {
     }
     if (op == "Dropout") return import_dropout(i);
     if (op == "Transpose") return import_transpose(i);
+    if (op == "Shape") return import_shape(i);
+    if ((op == "Gather" || op == "Concat" || op == "Cast" || op == "Unsqueeze" || op == "Squeeze") && all_const(i))
+      return fold_shape_op(i);
     if (op == "Conv") return import_conv(i);
     if (op == "Gemm") return import_gemm(i);
     if (op == "MatMul") return import_matmul(i);
@@ -555,6 +562,107 @@ class onnx_importer {
       for (std::size_t k = r; k-- > 0;) {  // next output index, C order
         if (++idx[k] < static_cast<std::size_t>(o.dims[k])) break;
         idx[k] = 0;
+      }
+    }
+    consts_[o.name] = std::move(o);
+  }
+
+  bool all_const(std::size_t i) const {
+    for (std::size_t k = 0; k < n_inputs(i); ++k)
+      if (!in_name(i, k).empty() && !is_const(in_name(i, k))) return false;
+    return n_inputs(i) > 0;
+  }
+
+  // Shape of a computed value: a constant whose batch extent is batch_marker when the batch is
+  // dynamic, so shape arithmetic such as x.view(x.size(0), -1) folds into a Reshape that keeps it.
+  void import_shape(std::size_t i) {
+    allow_attrs(i, {"start", "end"});
+    const int x = value_in(i, 0);
+    std::vector<std::int64_t> full{batch_ > 0 ? batch_ : batch_marker};
+    for (auto d : shape_of(x)) full.push_back(static_cast<std::int64_t>(d));
+    const auto r = static_cast<std::int64_t>(full.size());
+    auto clampi = [&](std::int64_t v) { return std::clamp(v < 0 ? v + r : v, std::int64_t{0}, r); };
+    const std::int64_t b = clampi(get_int(i, "start", 0)), e = clampi(get_int(i, "end", r));
+    tensor t;
+    t.name = nd(i).output(0);
+    t.is_float = false;
+    if (b < e) t.ints.assign(full.begin() + b, full.begin() + e);
+    t.dims = {static_cast<std::int64_t>(t.ints.size())};
+    consts_[t.name] = std::move(t);
+  }
+
+  // Gather, Concat, Cast, Unsqueeze and Squeeze of constants (shape arithmetic): folded.
+  void fold_shape_op(std::size_t i) {
+    const std::string& op = nd(i).op_type();
+    const tensor& a = consts_.at(in_name(i, 0));
+    tensor o;
+    o.name = nd(i).output(0);
+    o.is_float = a.is_float;
+    auto has_marker = [](const tensor& t) {
+      return !t.is_float && std::find(t.ints.begin(), t.ints.end(), batch_marker) != t.ints.end();
+    };
+    if (op == "Gather") {
+      allow_attrs(i, {"axis"});
+      const tensor& idx = consts_.at(in_name(i, 1));
+      if (a.dims.size() != 1 || idx.is_float || idx.dims.size() > 1 || get_int(i, "axis", 0) != 0)
+        fail(i, "only gathering from a 1-D constant (shape arithmetic) is supported");
+      const auto n = static_cast<std::int64_t>(a.size());
+      for (auto k : idx.ints) {
+        if (k < -n || k >= n) fail(i, "index " + std::to_string(k) + " out of range for " + std::to_string(n) + " elements");
+        const auto at = static_cast<std::size_t>(k < 0 ? k + n : k);
+        if (a.is_float) o.floats.push_back(a.floats[at]);
+        else o.ints.push_back(a.ints[at]);
+      }
+      if (!idx.dims.empty()) o.dims = {static_cast<std::int64_t>(o.size())};
+    } else if (op == "Concat") {
+      allow_attrs(i, {"axis"});
+      for (std::size_t k = 0; k < n_inputs(i); ++k) {
+        const tensor& t = consts_.at(in_name(i, k));
+        if (t.dims.size() != 1 || t.is_float != a.is_float)
+          fail(i, "only concatenating 1-D constants of one type (shape arithmetic) is supported");
+        o.floats.insert(o.floats.end(), t.floats.begin(), t.floats.end());
+        o.ints.insert(o.ints.end(), t.ints.begin(), t.ints.end());
+      }
+      o.dims = {static_cast<std::int64_t>(o.size())};
+    } else if (op == "Cast") {
+      allow_attrs(i, {"to", "saturate"});
+      const auto to = get_int(i, "to", 0);
+      const bool to_float = to == onnx::TensorProto_DataType_FLOAT || to == onnx::TensorProto_DataType_DOUBLE;
+      if (!to_float && to != onnx::TensorProto_DataType_INT64 && to != onnx::TensorProto_DataType_INT32)
+        fail(i, "to = " + onnx_io::dtype_name(static_cast<int>(to)) + ": only FLOAT, DOUBLE, INT32 and INT64 are supported");
+      if (to_float && has_marker(a)) fail(i, "casting the batch size to a float is not supported (batch-dependent)");
+      o.dims = a.dims;
+      o.is_float = to_float;
+      for (std::size_t k = 0; k < a.size(); ++k) {
+        if (to_float) o.floats.push_back(static_cast<float>(a.at(k)));
+        else o.ints.push_back(a.is_float ? static_cast<std::int64_t>(a.floats[k]) : a.ints[k]);
+      }
+    } else {  // Unsqueeze / Squeeze: the elements stay, the dims change
+      allow_attrs(i, {"axes"});
+      std::vector<std::int64_t> axes;
+      if (opset_ >= 13 && n_inputs(i) >= 2) axes = consts_.at(in_name(i, 1)).ints;
+      else if (auto ax = get_ints(i, "axes")) axes = *ax;
+      o = a;
+      o.name = nd(i).output(0);
+      if (op == "Unsqueeze") {
+        const auto r = static_cast<std::int64_t>(a.dims.size() + axes.size());
+        std::vector<std::int64_t> norm;
+        for (auto x : axes) {
+          if (x < -r || x >= r) fail(i, "axes = " + onnx_ints_string(axes) + ": out of range");
+          norm.push_back(x < 0 ? x + r : x);
+        }
+        std::sort(norm.begin(), norm.end());
+        for (auto x : norm) o.dims.insert(o.dims.begin() + std::min<std::ptrdiff_t>(x, static_cast<std::ptrdiff_t>(o.dims.size())), 1);
+      } else {
+        const auto r = static_cast<std::int64_t>(a.dims.size());
+        std::vector<bool> drop(a.dims.size(), axes.empty());
+        for (auto x : axes) {
+          if (x < -r || x >= r) fail(i, "axes = " + onnx_ints_string(axes) + ": out of range");
+          drop[static_cast<std::size_t>(x < 0 ? x + r : x)] = true;
+        }
+        o.dims.clear();
+        for (std::size_t k = 0; k < a.dims.size(); ++k)
+          if (!drop[k] || a.dims[k] != 1) o.dims.push_back(a.dims[k]);
       }
     }
     consts_[o.name] = std::move(o);
@@ -786,7 +894,7 @@ class onnx_importer {
       const bool allowzero = get_int(i, "allowzero", 0) != 0;
       // The first extent must keep the batch: -1, 0 (copied) or the input's static batch size.
       const std::int64_t first = s.ints[0];
-      if (!(first == -1 || (first == 0 && !allowzero) || (batch_ > 0 && first == batch_)))
+      if (!(first == -1 || first == batch_marker || (first == 0 && !allowzero) || (batch_ > 0 && first == batch_)))
         fail(i, what + ": the first extent must keep the batch (-1, 0 or the input's batch size)");
       std::int64_t known = 1;
       std::optional<std::size_t> infer;
@@ -796,6 +904,7 @@ class onnx_importer {
           if (k >= full.size()) fail(i, what + ": a 0 (copy) beyond the input's rank");
           d = full[k];
         }
+        if (d == batch_marker) fail(i, "shape: extent " + std::to_string(k) + " is the batch size: only the first may be");
         if (d == -1) {
           if (infer || first == -1) fail(i, what + ": more than one -1");
           infer = target.size();
