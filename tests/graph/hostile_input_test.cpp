@@ -274,6 +274,9 @@ TEST_SUITE("graph/load hostile files") {
     CHECK_THROWS_WITH_AS(load_model(dir), Contains("model.json: not valid JSON"), io_error);
     std::ofstream(dir / "model.json") << "";
     CHECK_THROWS_WITH_AS(load_model(dir), Contains("model.json: not valid JSON"), io_error);
+    std::ofstream(dir / "model.json") << R"({"input": {"shape": [1e999]}, "nodes": []})";
+    CHECK_THROWS_WITH_AS(load_model(dir), Contains("model.json: not valid JSON: [json.exception.out_of_range.406] number overflow"),
+                         io_error);
   }
 
   TEST_CASE("a node name that would reach outside the model folder is refused on load and save") {

@@ -256,7 +256,7 @@ inline model load_model(const std::filesystem::path& folder) {
   nlohmann::json desc;
   try {
     desc = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     throw io_error(file.string() + ": not valid JSON: " + e.what());
   }
   return load_model(desc, folder, file.string());
