@@ -3,6 +3,7 @@
 
 #include <numeric>
 
+#include <mixprec/io/npy.hpp>
 #include <mixprec/onnx/load.hpp>
 
 #include "../test_data.hpp"
@@ -229,6 +230,34 @@ TEST_SUITE("onnx/load") {
     CHECK(m.output_size() == 18);
     CHECK_THROWS_WITH_AS((void)load(b), Contains("node 2 'unsq' (Unsqueeze): reshaping (batch, 2) to (batch, 2, 1, 1)"),
                          config_error);
+  }
+}
+
+TEST_SUITE("onnx/load torch exports") {
+  TEST_CASE("a CNN exported by torch.onnx.export at opsets 9, 13 and 17 imports and matches PyTorch's outputs") {
+    const auto dir = mixprec::testing::data_dir() / "onnx";
+    const io::npy_array xa = io::read_npy(dir / "cnn_input.npy"), ya = io::read_npy(dir / "cnn_output.npy");
+    const std::vector<float> xv = xa.as<float>(), yv = ya.as<float>();
+    for (int opset : {9, 13, 17}) {
+      CAPTURE(opset);
+      const model m = load_onnx(dir / ("cnn_opset" + std::to_string(opset) + ".onnx"));
+      CHECK(m.input_name() == "input");
+      CHECK(m.input_shape() == std::vector<std::size_t>{2, 6, 6});
+      std::vector<std::string> convs, linears;
+      for (const node& n : m.nodes()) {
+        if (n.op == op_kind::conv2d) convs.push_back(n.name);
+        if (n.op == op_kind::linear) linears.push_back(n.name);
+      }
+      CHECK(convs.size() == 2);
+      CHECK(linears.size() == 2);
+      if (opset >= 13) CHECK(convs[0] == "conv1_Conv");  // torch 1.13 names nodes by module path from opset 13 on
+      matrix x(static_cast<Eigen::Index>(xa.shape[0]), static_cast<Eigen::Index>(m.input_size()));
+      std::copy(xv.begin(), xv.end(), x.data());
+      const matrix y = m.forward(x);
+      REQUIRE(static_cast<std::size_t>(y.size()) == yv.size());
+      for (std::size_t k = 0; k < yv.size(); ++k)
+        CHECK(std::abs(y.data()[k] - yv[k]) <= 1e-5f + 1e-5f * std::abs(yv[k]));
+    }
   }
 }
 
