@@ -3,7 +3,9 @@
 // is imported and run on each test_data_set_*; outputs must match within
 // |a - b| <= 1e-5 + 1e-5 * |b|. A test the importer refuses (an attribute value, rank or shape
 // the graph does not hold) is skipped with the reason. Exit status 1 on any mismatch.
-// Usage: mixprec_onnx_conformance <data folder holding node/ and pytorch-converted/>
+// Usage: mixprec_onnx_conformance <data folder holding node/ and pytorch-converted/> [extra folder]
+// The extra folder holds more tests in the same layout (tests/data/onnx/backend: the op types whose
+// libonnx-testdata inputs have a per-sample rank the graph does not hold, on 4-D inputs).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -14,6 +16,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <mixprec/onnx/load.hpp>
@@ -117,26 +120,29 @@ result run_test(const fs::path& dir, const std::string& label, const onnx::Model
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s <onnx backend test data folder (with node/ and pytorch-converted/)>\n", argv[0]);
+  if (argc != 2 && argc != 3) {
+    std::fprintf(stderr, "usage: %s <onnx backend test data folder (with node/ and pytorch-converted/)> [extra folder]\n",
+                 argv[0]);
     return 2;
   }
   const fs::path root = argv[1];
+  std::vector<std::pair<std::string, fs::path>> groups{{"node", root / "node"}, {"pytorch-converted", root / "pytorch-converted"}};
+  if (argc == 3) groups.emplace_back("mixprec", argv[2]);
   std::set<std::string> supported;
   for (auto s : onnx_supported_ops()) supported.insert(std::string(s));
   std::vector<result> results;
   std::size_t not_selected = 0;
-  for (const char* group : {"node", "pytorch-converted"}) {
-    if (!fs::is_directory(root / group)) {
-      std::fprintf(stderr, "%s: no %s folder\n", root.string().c_str(), group);
+  for (const auto& [group, folder] : groups) {
+    if (!fs::is_directory(folder)) {
+      std::fprintf(stderr, "%s: not a folder\n", folder.string().c_str());
       return 2;
     }
     std::vector<fs::path> dirs;
-    for (const auto& e : fs::directory_iterator(root / group))
+    for (const auto& e : fs::directory_iterator(folder))
       if (e.is_directory()) dirs.push_back(e.path());
     std::sort(dirs.begin(), dirs.end());
     for (const auto& dir : dirs) {
-      const std::string label = std::string(group) + "/" + dir.filename().string();
+      const std::string label = group + "/" + dir.filename().string();
       std::ifstream in(dir / "model.onnx", std::ios::binary);
       const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
       onnx::ModelProto proto;
@@ -175,8 +181,8 @@ int main(int argc, char** argv) {
     add(total);
     for (const auto& op : r.ops) add(by_op[op]);
   }
-  std::printf("ONNX backend tests in %s: %zu selected (all op types supported), %zu not selected\n\n",
-              root.string().c_str(), results.size(), not_selected);
+  std::printf("ONNX backend tests in %s%s: %zu selected (all op types supported), %zu not selected\n\n",
+              root.string().c_str(), argc == 3 ? (std::string(" and ") + argv[2]).c_str() : "", results.size(), not_selected);
   std::printf("%-20s %8s %8s %8s %8s\n", "op type", "selected", "passed", "failed", "skipped");
   for (const auto& [op, c] : by_op) std::printf("%-20s %8zu %8zu %8zu %8zu\n", op.c_str(), c.run, c.passed, c.failed, c.skipped);
   std::printf("%-20s %8zu %8zu %8zu %8zu\n\n", "total", total.run, total.passed, total.failed, total.skipped);
