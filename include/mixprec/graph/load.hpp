@@ -35,6 +35,12 @@ namespace mixprec {
 
 namespace detail {
 
+/// The op kinds model.json describes (the others come from ONNX import).
+[[nodiscard]] constexpr bool in_model_json(op_kind k) {
+  return k == op_kind::linear || k == op_kind::relu || k == op_kind::conv2d || k == op_kind::max_pool2d ||
+         k == op_kind::avg_pool2d || k == op_kind::flatten || k == op_kind::add;
+}
+
 // An integer at `where` (a key path inside `file`) in [min, max]. Floats, booleans, strings and
 // integers beyond 2^63 (which nlohmann keeps unsigned) are refused with their JSON text.
 inline std::size_t json_size(const nlohmann::json& v, const std::string& file, const std::string& where,
@@ -164,6 +170,10 @@ inline model load_model(const nlohmann::json& desc, const std::filesystem::path&
     if (const auto why = detail::unsafe_file_stem(n.name); !why.empty())
       throw config_error(f + ": " + where + ".name = " + detail::json_brief(jn["name"]) + ": " + why);
     n.op = parse_op_kind(jn["op"].get<std::string>(), f + ": " + where + ".op");
+    if (!detail::in_model_json(n.op))
+      throw config_error(f + ": " + where + ".op = \"" + std::string(op_name(n.op)) +
+                         "\": not described by model.json (expected linear, relu, conv2d, max_pool2d, avg_pool2d, "
+                         "flatten or add; the other ops come from ONNX import)");
     if (jn.contains("inputs")) {
       if (!jn["inputs"].is_array()) throw config_error(f + ": " + where + ".inputs = " + detail::json_brief(jn["inputs"]) + ": expected an array of node names");
       for (const auto& in : jn["inputs"]) {
@@ -220,6 +230,7 @@ inline model load_model(const nlohmann::json& desc, const std::filesystem::path&
       case op_kind::relu:
       case op_kind::flatten:
       case op_kind::add: detail::json_check_keys(attrs, {}, f, aw); break;
+      default: break;  // refused above
     }
     if (!wshape.empty()) {
       // The node is named too: a tensor file name alone does not say which model.json entry wants it.
@@ -269,6 +280,12 @@ inline nlohmann::ordered_json describe_model(const model& m) {
   d["nodes"] = nlohmann::ordered_json::array();
   for (std::size_t i = 0; i < m.size(); ++i) {
     const node& n = m[i];
+    // Refused rather than written without the fields model.json cannot hold.
+    if (!detail::in_model_json(n.op) || !n.window.is_plain())
+      throw config_error("node '" + n.name + "' (" + std::string(op_name(n.op)) + "): " +
+                         (detail::in_model_json(n.op) ? "dilation, asymmetric padding, groups, ceil_mode or count_include_pad = false"
+                                                      : "this op") +
+                         " cannot be described in model.json (it comes from ONNX import)");
     nlohmann::ordered_json j;
     j["name"] = n.name;
     j["op"] = std::string(op_name(n.op));

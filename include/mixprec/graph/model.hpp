@@ -29,6 +29,9 @@ struct node {
   matrix weight;   ///< linear: (out, in); conv2d: (out, in*kh*kw) i.e. PyTorch's (out, in, kh, kw) flattened
   matrix bias;     ///< empty (no bias) or 1 x out
   window2d window; ///< conv2d and pooling geometry (pooling: stride defaults to the kernel at load)
+  std::vector<float> params{};        ///< per-op constants (see op_kind: batch_norm2d, hardtanh, leaky_relu, ...)
+  std::vector<std::size_t> shape{};   ///< reshape: the per-sample output shape
+  std::size_t axis = 0;               ///< softmax, cat: the per-sample axis
 };
 
 /// Buffers of one forward pass (per-node outputs, quantized inputs, im2col columns). They only
@@ -165,7 +168,9 @@ inline void model::add(node n) {
       }
     }
   }
-  const std::size_t want_inputs = n.op == op_kind::add ? 2 : 1;
+  const std::size_t want_inputs = n.op == op_kind::add || (n.op == op_kind::mul && n.params.empty()) ? 2
+                                  : n.op == op_kind::cat ? std::max<std::size_t>(info.inputs.size(), 1)
+                                                         : 1;
   if (info.inputs.size() != want_inputs)
     throw config_error("node '" + n.name + "' (" + std::string(op_name(n.op)) + "): " +
                        std::to_string(info.inputs.size()) + " inputs given, expected " + std::to_string(want_inputs));
@@ -176,6 +181,19 @@ inline void model::add(node n) {
   const std::size_t in_size = product(in);
   const bool wants_weight = has_weight(n.op);
   if (!wants_weight && (n.weight.size() != 0 || n.bias.size() != 0)) bad_shape(n, "takes no weight or bias");
+  // Per-op constants: exactly as many as the op reads.
+  const std::size_t want_params = n.op == op_kind::batch_norm2d ? 2 * (in.empty() ? 0 : in[0])
+                                  : n.op == op_kind::hardtanh || n.op == op_kind::hardsigmoid ? 2
+                                  : n.op == op_kind::leaky_relu ? 1
+                                  : n.op == op_kind::mul ? n.params.size() : 0;
+  if (n.params.size() != want_params)
+    bad_shape(n, std::to_string(n.params.size()) + " params given, expected " + std::to_string(want_params));
+  for (float v : n.params)
+    if (!std::isfinite(v) && n.op != op_kind::hardtanh) bad_shape(n, "params must be finite, got " + std::to_string(v));
+  if (n.op == op_kind::hardtanh && !(n.params[0] <= n.params[1]))
+    bad_shape(n, "clamp range [" + std::to_string(n.params[0]) + ", " + std::to_string(n.params[1]) + "]: min must be <= max");
+  if (n.op != op_kind::reshape && !n.shape.empty()) bad_shape(n, "takes no shape");
+  if (n.op != op_kind::conv2d && n.window.groups != 1) bad_shape(n, "groups = " + std::to_string(n.window.groups) + ": only conv2d has groups");
   if (wants_weight && n.bias.size() != 0 && (n.bias.rows() != 1 || n.bias.cols() != n.weight.rows()))
     bad_shape(n, "bias has shape (" + std::to_string(n.bias.rows()) + ", " + std::to_string(n.bias.cols()) +
                      "), expected (1, " + std::to_string(n.weight.rows()) + ")");
@@ -188,13 +206,15 @@ inline void model::add(node n) {
   };
   // Window fields first, so out_extent and the size products below cannot overflow.
   auto check_window = [&](const window2d& g) {
+    const std::array<std::size_t, 2> end{g.pad_end(0), g.pad_end(1)};
     const std::pair<const char*, const std::array<std::size_t, 2>*> fields[] = {
-        {"kernel_size", &g.kernel}, {"stride", &g.stride}, {"padding", &g.padding}};
+        {"kernel_size", &g.kernel}, {"stride", &g.stride}, {"padding", &g.padding}, {"dilation", &g.dilation},
+        {"padding_end", &end}};
     for (const auto& [name, v] : fields)
       for (std::size_t a = 0; a < 2; ++a)
-        if ((*v)[a] > max_window_extent || ((*v)[a] == 0 && v != &g.padding))
+        if ((*v)[a] > max_window_extent || ((*v)[a] == 0 && v != &g.padding && v != &end))
           bad_shape(n, std::string(name) + " = " + pair_string(*v) + ": expected " +
-                           (v == &g.padding ? "0" : "1") + " to " + std::to_string(max_window_extent));
+                           (v == &g.padding || v == &end ? "0" : "1") + " to " + std::to_string(max_window_extent));
   };
   // The padded input must hold the kernel (else no output), checked per axis with the values.
   auto check_fit = [&](const window2d& g) {
@@ -224,17 +244,26 @@ inline void model::add(node n) {
       if (in.size() != 3) bad_shape(n, "input shape " + shape_string(in) + ": expected (C, H, W)");
       // A padding of kernel or more only adds outputs that see no input at all.
       for (std::size_t a = 0; a < 2; ++a)
-        if (n.window.padding[a] >= n.window.kernel[a])
-          bad_shape(n, "padding = " + pair_string(n.window.padding) + ": must be less than kernel_size = " +
-                           pair_string(n.window.kernel));
+        if (n.window.padding[a] >= n.window.span(a) || n.window.pad_end(a) >= n.window.span(a))
+          bad_shape(n, "padding = " + pair_string(n.window.padding) +
+                           (n.window.padding_end ? " / " + pair_string(*n.window.padding_end) : std::string()) +
+                           ": must be less than kernel_size = " + pair_string(n.window.kernel) +
+                           (n.window.dilation == std::array<std::size_t, 2>{1, 1}
+                                ? std::string()
+                                : " dilated by " + pair_string(n.window.dilation)));
       check_fit(n.window);
-      const auto ckk = bounded_product(std::array{in[0], n.window.kernel[0], n.window.kernel[1]});
+      const std::size_t groups = n.window.groups;
+      if (groups == 0 || in[0] % groups != 0 || n.weight.rows() % static_cast<Eigen::Index>(groups) != 0)
+        bad_shape(n, "groups = " + std::to_string(groups) + ": must divide in_channels = " + std::to_string(in[0]) +
+                         " and out_channels = " + std::to_string(n.weight.rows()));
+      const auto ckk = bounded_product(std::array{in[0] / groups, n.window.kernel[0], n.window.kernel[1]});
       if (!ckk)
-        bad_shape(n, "in_channels*kh*kw = " + std::to_string(in[0]) + "*" + std::to_string(n.window.kernel[0]) + "*" +
+        bad_shape(n, "in_channels*kh*kw = " + std::to_string(in[0] / groups) + "*" + std::to_string(n.window.kernel[0]) + "*" +
                          std::to_string(n.window.kernel[1]) + ": more than " + std::to_string(max_sample_elements));
       if (n.weight.rows() == 0 || static_cast<std::size_t>(n.weight.cols()) != *ckk)
         bad_shape(n, "weight has shape (" + std::to_string(n.weight.rows()) + ", " + std::to_string(n.weight.cols()) +
-                         "), expected (out_channels, " + std::to_string(*ckk) + ") = (out, in_channels*kh*kw)");
+                         "), expected (out_channels, " + std::to_string(*ckk) + ") = (out, in_channels" +
+                         (groups == 1 ? std::string() : "/groups") + "*kh*kw)");
       const std::size_t ho = n.window.out_extent(0, in[1]), wo = n.window.out_extent(1, in[2]);
       info.out_shape = {static_cast<std::size_t>(n.weight.rows()), ho, wo};
       check_out(info.out_shape);
@@ -252,9 +281,14 @@ inline void model::add(node n) {
       check_window(n.window);
       if (in.size() != 3) bad_shape(n, "input shape " + shape_string(in) + ": expected (C, H, W)");
       for (std::size_t a = 0; a < 2; ++a)
-        if (2 * n.window.padding[a] > n.window.kernel[a])
-          bad_shape(n, "padding = " + pair_string(n.window.padding) + ": must be at most half of kernel_size = " +
-                           pair_string(n.window.kernel) + " (PyTorch's rule)");
+        if (2 * n.window.padding[a] > n.window.span(a) || 2 * n.window.pad_end(a) > n.window.span(a))
+          bad_shape(n, "padding = " + pair_string(n.window.padding) +
+                           (n.window.padding_end ? " / " + pair_string(*n.window.padding_end) : std::string()) +
+                           ": must be at most half of kernel_size = " + pair_string(n.window.kernel) +
+                           (n.window.dilation == std::array<std::size_t, 2>{1, 1}
+                                ? std::string()
+                                : " dilated by " + pair_string(n.window.dilation)) +
+                           " (PyTorch's rule)");
       check_fit(n.window);
       info.out_shape = {in[0], n.window.out_extent(0, in[1]), n.window.out_extent(1, in[2])};
       check_out(info.out_shape);
@@ -262,11 +296,58 @@ inline void model::add(node n) {
     }
     case op_kind::flatten: info.out_shape = {in_size}; break;
     case op_kind::relu: info.out_shape = in; break;
-    case op_kind::add: {
-      const auto& other = shape_of(info.inputs[1]);
-      if (other != in)
-        bad_shape(n, "operand shapes " + shape_string(in) + " and " + shape_string(other) + " differ: they must match");
+    case op_kind::add:
+    case op_kind::mul: {
+      if (info.inputs.size() == 2) {
+        const auto& other = shape_of(info.inputs[1]);
+        if (other != in)
+          bad_shape(n, "operand shapes " + shape_string(in) + " and " + shape_string(other) + " differ: they must match");
+      }
       info.out_shape = in;
+      break;
+    }
+    case op_kind::batch_norm2d:
+      if (in.size() != 3) bad_shape(n, "input shape " + shape_string(in) + ": expected (C, H, W)");
+      info.out_shape = in;
+      break;
+    case op_kind::hardtanh:
+    case op_kind::leaky_relu:
+    case op_kind::sigmoid:
+    case op_kind::tanh:
+    case op_kind::hardsigmoid:
+    case op_kind::hardswish: info.out_shape = in; break;
+    case op_kind::softmax:
+      if (n.axis >= in.size())
+        bad_shape(n, "axis = " + std::to_string(n.axis) + ": expected 0 to " + std::to_string(in.size() - 1) +
+                         " for the input shape " + shape_string(in));
+      info.out_shape = in;
+      break;
+    case op_kind::reshape: {
+      if (n.shape.empty() || n.shape.size() > 3)
+        bad_shape(n, "shape = " + shape_string(n.shape) + ": expected 1 to 3 extents");
+      const auto size = bounded_product(n.shape);
+      if (!size || *size != in_size || std::find(n.shape.begin(), n.shape.end(), std::size_t{0}) != n.shape.end())
+        bad_shape(n, "shape = " + shape_string(n.shape) + " does not hold the input " + shape_string(in) + " (" +
+                         std::to_string(in_size) + " elements)");
+      info.out_shape = n.shape;
+      break;
+    }
+    case op_kind::cat: {
+      if (n.axis >= in.size())
+        bad_shape(n, "axis = " + std::to_string(n.axis) + ": expected 0 to " + std::to_string(in.size() - 1) +
+                         " for the input shape " + shape_string(in));
+      info.out_shape = in;
+      info.out_shape[n.axis] = 0;
+      for (int id : info.inputs) {
+        const auto& s = shape_of(id);
+        bool same = s.size() == in.size();
+        for (std::size_t a = 0; same && a < s.size(); ++a) same = a == n.axis || s[a] == in[a];
+        if (!same)
+          bad_shape(n, "input shapes " + shape_string(in) + " and " + shape_string(s) + " differ outside axis " +
+                           std::to_string(n.axis));
+        info.out_shape[n.axis] += s[n.axis];  // bounded: the sum of bounded sizes, checked next
+      }
+      check_out(info.out_shape);
       break;
     }
   }
@@ -319,11 +400,22 @@ matrix_view model::run(matrix_view x, forward_workspace& ws, const Hooks& hooks)
         const std::size_t ckk = static_cast<std::size_t>(w.cols());
         float* cols = forward_workspace::grow(ws.cols, ckk * ho * wo);
         const auto hw = static_cast<Eigen::Index>(ho * wo);
+        const std::size_t groups = n.window.groups;
         for (std::size_t s = 0; s < batch; ++s) {
           throw_if_cancelled();
-          detail::im2col(xin + s * in_size, ishape[0], ishape[1], ishape[2], n.window, ho, wo, cols);
           matrix_map ys(out + s * info.out_size, w.rows(), hw);
-          ys.noalias() = w * matrix_view(cols, static_cast<Eigen::Index>(ckk), hw);
+          if (groups == 1) {
+            detail::im2col(xin + s * in_size, ishape[0], ishape[1], ishape[2], n.window, ho, wo, cols);
+            ys.noalias() = w * matrix_view(cols, static_cast<Eigen::Index>(ckk), hw);
+          } else {  // one GEMM per group, on its channels and its rows of the weight
+            const std::size_t cg = ishape[0] / groups, plane = ishape[1] * ishape[2];
+            const Eigen::Index og = w.rows() / static_cast<Eigen::Index>(groups);
+            for (std::size_t gi = 0; gi < groups; ++gi) {
+              detail::im2col(xin + s * in_size + gi * cg * plane, cg, ishape[1], ishape[2], n.window, ho, wo, cols);
+              const auto r0 = static_cast<Eigen::Index>(gi) * og;
+              ys.middleRows(r0, og).noalias() = w.middleRows(r0, og) * matrix_view(cols, static_cast<Eigen::Index>(ckk), hw);
+            }
+          }
           if (b.size() != 0) ys.colwise() += b.row(0).transpose();
         }
         break;
@@ -352,6 +444,55 @@ matrix_view model::run(matrix_view x, forward_workspace& ws, const Hooks& hooks)
         float* qb = forward_workspace::grow(ws.extra, in_count);
         if (hooks.quantize_input(i, b, qb, in_count)) b = qb;
         for (std::size_t k = 0; k < in_count; ++k) out[k] = a[k] + b[k];
+        break;
+      }
+      case op_kind::mul: {
+        if (info.inputs.size() == 1) {
+          const float c = n.params[0];
+          for (std::size_t k = 0; k < in_count; ++k) out[k] = in[k] * c;
+        } else {
+          const float* b = src(info.inputs[1]);
+          for (std::size_t k = 0; k < in_count; ++k) out[k] = in[k] * b[k];
+        }
+        break;
+      }
+      case op_kind::batch_norm2d: {
+        const std::size_t c = ishape[0], plane = ishape[1] * ishape[2];
+        for (std::size_t s = 0; s < batch; ++s)
+          for (std::size_t ch = 0; ch < c; ++ch) {
+            const float sc = n.params[ch], sh = n.params[c + ch];
+            const float* xs = in + s * in_size + ch * plane;
+            float* ys = out + s * in_size + ch * plane;
+            for (std::size_t k = 0; k < plane; ++k) ys[k] = xs[k] * sc + sh;
+          }
+        break;
+      }
+      case op_kind::hardtanh:
+      case op_kind::leaky_relu:
+      case op_kind::sigmoid:
+      case op_kind::tanh:
+      case op_kind::hardsigmoid:
+      case op_kind::hardswish: detail::activation(n.op, n.params, in, out, in_count); break;
+      case op_kind::softmax: {
+        std::size_t outer = batch, inner = 1;
+        for (std::size_t a = 0; a < n.axis; ++a) outer *= ishape[a];
+        for (std::size_t a = n.axis + 1; a < ishape.size(); ++a) inner *= ishape[a];
+        detail::softmax(in, out, outer, ishape[n.axis], inner);
+        break;
+      }
+      case op_kind::reshape: std::memcpy(out, in, in_count * sizeof(float)); break;
+      case op_kind::cat: {
+        std::size_t outer = 1;
+        for (std::size_t a = 0; a < n.axis; ++a) outer *= ishape[a];
+        float* y = out;
+        for (std::size_t s = 0; s < batch; ++s)
+          for (std::size_t o = 0; o < outer; ++o)
+            for (int id : info.inputs) {
+              const std::size_t size = id < 0 ? input_size() : info_[static_cast<std::size_t>(id)].out_size;
+              const std::size_t chunk = size / outer;  // the axis and everything after it
+              std::memcpy(y, src(id) + s * size + o * chunk, chunk * sizeof(float));
+              y += chunk;
+            }
         break;
       }
     }

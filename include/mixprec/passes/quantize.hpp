@@ -398,7 +398,7 @@ class quantized_model {
       std::array<std::size_t, 4> ws{static_cast<std::size_t>(n.weight.rows()), static_cast<std::size_t>(n.weight.cols()), 1, 1};
       std::size_t wrank = 2;
       if (n.op == op_kind::conv2d) {
-        ws = {ws[0], m.in_shape(i)[0], n.window.kernel[0], n.window.kernel[1]};
+        ws = {ws[0], m.in_shape(i)[0] / n.window.groups, n.window.kernel[0], n.window.kernel[1]};
         wrank = 4;
       }
       weight_[i].resize(n.weight.rows(), n.weight.cols());
