@@ -163,12 +163,27 @@ TEST_SUITE("onnx/load") {
           CHECK(y(r, k) == doctest::Approx(want).epsilon(1e-6));
         }
     }
-    // Not after a layer: refused, naming the node.
+    // Not after a layer: a batch_norm2d node of its own (per-channel scale and shift).
     onnx_builder b;
-    b.input("x", {-1, 2}).output("y").init("s", {2}, scale).init("B", {2}, shift).init("m", {2}, mean).init("v", {2}, var);
+    b.input("x", {-1, 2, 3, 3}).output("y").init("s", {2}, scale).init("B", {2}, shift).init("m", {2}, mean).init("v", {2}, var);
     b.node("Relu", {"x"}, {"r"});
-    b.node("BatchNormalization", {"r", "s", "B", "m", "v"}, {"y"}, "bn");
-    CHECK_THROWS_WITH_AS((void)load(b), Contains("node 1 'bn' (BatchNormalization): only a BatchNormalization right after"),
+    attr_float(b.node("BatchNormalization", {"r", "s", "B", "m", "v"}, {"y"}, "bn"), "epsilon", eps);
+    const model m = load(b);
+    REQUIRE(m.size() == 2);
+    CHECK(m[1].op == op_kind::batch_norm2d);
+    CHECK(op_name(m[1].op) == "batch_norm2d");
+    const matrix x = sample_batch(2, 18), y = m.forward(x);
+    for (Eigen::Index k = 0; k < 18; ++k) {
+      const auto ch = static_cast<std::size_t>(k / 9);
+      const float want = (std::max(x(1, k), 0.0f) - mean[ch]) / std::sqrt(var[ch] + eps) * scale[ch] + shift[ch];
+      CHECK(y(1, k) == doctest::Approx(want).epsilon(1e-6));
+    }
+    // On a flat input (BatchNorm1d not after a Linear): refused, naming the node.
+    onnx_builder f;
+    f.input("x", {-1, 2}).output("y").init("s", {2}, scale).init("B", {2}, shift).init("m", {2}, mean).init("v", {2}, var);
+    f.node("Relu", {"x"}, {"r"});
+    f.node("BatchNormalization", {"r", "s", "B", "m", "v"}, {"y"}, "bn");
+    CHECK_THROWS_WITH_AS((void)load(f), Contains("node 1 'bn' (BatchNormalization): input shape (batch, 2): expected a 2-D (batch, C, H, W)"),
                          config_error);
   }
 
@@ -218,7 +233,7 @@ TEST_SUITE("onnx/load") {
     b.input("x", {-1, 2, 3, 3}).output("y").init_ints("s", {2}, {-1, 18}).init_ints("ax", {2}, {2, 3});
     b.node("GlobalAveragePool", {"x"}, {"g"}, "gap");
     b.node("Squeeze", {"g", "ax"}, {"q"}, "sq");        // (N, 2, 1, 1) -> (N, 2): a flatten
-    b.node("Unsqueeze", {"q", "ax"}, {"y"}, "unsq");    // back to (N, 2, 1, 1): not yet held
+    b.node("Unsqueeze", {"q", "ax"}, {"y"}, "unsq");    // back to (N, 2, 1, 1): a reshape
     // A keep-shape reshape is nothing, a flatten is one node.
     onnx_builder r;
     r.input("x", {-1, 2, 3, 3}).output("y").init_ints("s", {2}, {0, -1}).init_ints("same", {4}, {-1, 2, 3, 3});
@@ -228,7 +243,17 @@ TEST_SUITE("onnx/load") {
     REQUIRE(m.size() == 1);
     CHECK(m[0].op == op_kind::flatten);
     CHECK(m.output_size() == 18);
-    CHECK_THROWS_WITH_AS((void)load(b), Contains("node 2 'unsq' (Unsqueeze): reshaping (batch, 2) to (batch, 2, 1, 1)"),
+    const model u = load(b);
+    REQUIRE(u.size() == 3);
+    CHECK(u[1].op == op_kind::flatten);
+    CHECK(u[2].op == op_kind::reshape);
+    CHECK(u.out_shape(2) == std::vector<std::size_t>{2, 1, 1});
+    b.graph().mutable_initializer(1)->add_int64_data(4);  // axes [2, 3, 4]: per sample (2, 1, 1, 1)
+    b.graph().mutable_initializer(1)->set_dims(0, 3);
+    b.graph().mutable_node(1)->set_input(1, "ax2");
+    b.init_ints("ax2", {2}, {2, 3});
+    CHECK_THROWS_WITH_AS((void)load(b), Contains("node 2 'unsq' (Unsqueeze): reshaping (batch, 2) to (batch, 2, 1, 1, 1): "
+                                                 "per-sample shapes of more than 3 dimensions"),
                          config_error);
   }
 }
@@ -371,10 +396,23 @@ TEST_SUITE("onnx/load errors") {
       set(n);
       return b;
     };
-    CHECK_THROWS_WITH_AS((void)load(conv([](auto& n) { attr_ints(n, "dilations", {2, 2}); })),
-                         Contains("node 0 'c' (Conv): dilations = [2, 2]: only 1 is supported"), config_error);
-    CHECK_THROWS_WITH_AS((void)load(conv([](auto& n) { attr_ints(n, "pads", {0, 0, 1, 1}); })),
-                         Contains("pads = [0, 0, 1, 1]: only symmetric padding"), config_error);
+    CHECK_THROWS_WITH_AS((void)load(conv([](auto& n) { attr_ints(n, "dilations", {0, 1}); })),
+                         Contains("node 0 'c' (Conv): dilations = [0, 1]: expected values from 1 to 1048576"), config_error);
+    CHECK_THROWS_WITH_AS((void)load(conv([](auto& n) { attr_ints(n, "pads", {-1, 0, 0, 0}); })),
+                         Contains("pads = [-1, 0, 0, 0]: expected values from 0"), config_error);
+    CHECK_THROWS_WITH_AS((void)load(conv([](auto& n) { attr_int(n, "group", 3); })),
+                         Contains("group = 3 with 2 input channels and W of shape (2, 2, 3, 3)"), config_error);
+    // Asymmetric pads, dilation and groups are held by the graph.
+    const model asym = load(conv([](auto& n) {
+      attr_ints(n, "pads", {0, 0, 1, 1});
+      attr_ints(n, "dilations", {2, 1});
+    }));
+    CHECK(asym[0].window.padding_end == std::array<std::size_t, 2>{1, 1});
+    CHECK(asym.out_shape(0) == std::vector<std::size_t>{2, 2, 4});
+    onnx_builder dw;
+    dw.input("x", {-1, 2, 5, 5}).output("y").init("W", {2, 1, 3, 3}, iota(18));
+    attr_int(dw.node("Conv", {"x", "W"}, {"y"}, "dw"), "group", 2);
+    CHECK(load(dw)[0].window.groups == 2);
     CHECK_THROWS_WITH_AS((void)load(conv([](auto& n) { attr_string(n, "auto_pad", "WRONG"); })),
                          Contains("auto_pad = \"WRONG\": expected NOTSET, VALID, SAME_UPPER or SAME_LOWER"), config_error);
     CHECK_THROWS_WITH_AS((void)load(conv([](auto& n) { attr_int(n, "bogus", 1); })),

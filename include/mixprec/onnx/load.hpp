@@ -51,11 +51,12 @@ struct onnx_import_options {
 
 /// The ONNX op types load_onnx imports (for some, only some attribute values: see load.hpp).
 [[nodiscard]] inline std::span<const std::string_view> onnx_supported_ops() {
-  static constexpr std::array<std::string_view, 22> ops{
-      "Add",      "AveragePool", "BatchNormalization", "Constant", "Conv",    "Dropout",
-      "Flatten",  "Gemm",        "GlobalAveragePool",  "GlobalMaxPool", "Identity", "MatMul",
-      "MaxPool",  "Relu",        "Reshape",            "Squeeze",  "Transpose", "Unsqueeze",
-      "Shape",    "Gather",      "Concat",             "Cast"};
+  static constexpr std::array<std::string_view, 30> ops{
+      "Add",       "AveragePool", "BatchNormalization", "Cast",          "Clip",     "Concat",  "Constant",
+      "Conv",      "Dropout",     "Flatten",            "Gather",        "Gemm",     "GlobalAveragePool",
+      "GlobalMaxPool", "HardSigmoid", "HardSwish",      "Identity",      "LeakyRelu", "MatMul", "MaxPool",
+      "Mul",       "Relu",        "Reshape",            "Shape",         "Sigmoid",  "Softmax", "Squeeze",
+      "Tanh",      "Transpose",   "Unsqueeze"};
   return ops;
 }
 
@@ -313,16 +314,18 @@ class onnx_importer {
         fail(i, "output " + std::to_string(k) + " '" + nd(i).output(k) + "' is used: only the first output is supported");
   }
 
-  std::string node_name(std::size_t i, op_kind op) {
+  std::string node_name(std::size_t i, op_kind op, const std::string& suffix = "") {
     std::string n = onnx_clean_name(nd(i).name());
+    if (!n.empty()) n += suffix;
     if (n.empty() || used_.count(n)) n = std::string(op_name(op)) + "_" + std::to_string(i);
     for (std::size_t k = 1; used_.count(n); ++k) n = std::string(op_name(op)) + "_" + std::to_string(i) + "_" + std::to_string(k);
     used_.insert(n);
     return n;
   }
 
-  void emit(std::size_t i, node n, std::span<const int> inputs, const std::string& out) {
-    n.name = node_name(i, n.op);
+  // Adds node n made from ONNX node i (suffix: for a second node of the same ONNX node).
+  void emit(std::size_t i, node n, std::span<const int> inputs, const std::string& out, const std::string& suffix = "") {
+    n.name = node_name(i, n.op, suffix);
     for (int id : inputs) n.inputs.push_back(name_of(id));
     try {
       m_->add(std::move(n));
@@ -383,7 +386,8 @@ class onnx_importer {
         fail(i, "kernel size " + std::to_string(kernel[a]) + ": expected 1 to " + std::to_string(lim));
       if (strides[a] < 1 || strides[a] > lim)
         fail(i, "strides = " + onnx_ints_string(strides) + ": expected values from 1 to " + std::to_string(lim));
-      if (dil[a] != 1) fail(i, "dilations = " + onnx_ints_string(dil) + ": only 1 is supported");
+      if (dil[a] < 1 || dil[a] > lim)
+        fail(i, "dilations = " + onnx_ints_string(dil) + ": expected values from 1 to " + std::to_string(lim));
     }
     if (auto_pad == "VALID") {
       pads = {0, 0, 0, 0};
@@ -391,7 +395,7 @@ class onnx_importer {
       for (std::size_t a = 0; a < 2; ++a) {
         const auto n = static_cast<std::int64_t>(in[1 + a]);
         const std::int64_t out = (n + strides[a] - 1) / strides[a];
-        const std::int64_t total = std::max<std::int64_t>(0, (out - 1) * strides[a] + kernel[a] - n);
+        const std::int64_t total = std::max<std::int64_t>(0, (out - 1) * strides[a] + dil[a] * (kernel[a] - 1) + 1 - n);
         const std::int64_t small = total / 2;
         pads[a] = auto_pad == "SAME_UPPER" ? small : total - small;
         pads[a + 2] = total - pads[a];
@@ -401,15 +405,15 @@ class onnx_importer {
     }
     for (auto p : pads)
       if (p < 0 || p > lim) fail(i, "pads = " + onnx_ints_string(pads) + ": expected values from 0 to " + std::to_string(lim));
-    if (pads[0] != pads[2] || pads[1] != pads[3])
-      fail(i, "pads = " + onnx_ints_string(pads) + (auto_pad == "NOTSET" ? "" : " (from auto_pad = " + auto_pad + ")") +
-                  ": only symmetric padding (top = bottom, left = right) is supported");
     window2d g;
     for (std::size_t a = 0; a < 2; ++a) {
       g.kernel[a] = static_cast<std::size_t>(kernel[a]);
       g.stride[a] = static_cast<std::size_t>(strides[a]);
       g.padding[a] = static_cast<std::size_t>(pads[a]);
+      g.dilation[a] = static_cast<std::size_t>(dil[a]);
     }
+    if (pads[0] != pads[2] || pads[1] != pads[3])
+      g.padding_end = std::array{static_cast<std::size_t>(pads[2]), static_cast<std::size_t>(pads[3])};
     return g;
   }
 
@@ -468,11 +472,26 @@ class onnx_importer {
       return emit(i, node_of(op_kind::flatten), std::array{x}, n.output(0));
     }
     if (op == "Reshape" || op == "Squeeze" || op == "Unsqueeze") return import_reshape(i);
-    if (op == "BatchNormalization") {
-      (void)batch_norm_params(i, true);
-      fail(i, "only a BatchNormalization right after a Conv, Gemm or MatMul (its only consumer) is supported: it is "
-              "folded into that layer's weight and bias");
+    if (op == "BatchNormalization") return import_batch_norm(i);
+    if (op == "Clip") return import_clip(i);
+    if (op == "LeakyRelu" || op == "HardSigmoid" || op == "Sigmoid" || op == "Tanh" || op == "HardSwish") {
+      node a = node_of(op == "LeakyRelu" ? op_kind::leaky_relu : op == "HardSigmoid" ? op_kind::hardsigmoid
+                       : op == "Sigmoid" ? op_kind::sigmoid : op == "Tanh" ? op_kind::tanh : op_kind::hardswish);
+      if (op == "LeakyRelu") {
+        allow_attrs(i, {"alpha"});
+        a.params = {get_float(i, "alpha", 0.01f)};
+      } else if (op == "HardSigmoid") {
+        allow_attrs(i, {"alpha", "beta"});
+        a.params = {get_float(i, "alpha", 0.2f), get_float(i, "beta", 0.5f)};
+      } else {
+        allow_attrs(i, {});
+      }
+      const int x = value_in(i, 0);
+      return emit(i, std::move(a), std::array{x}, n.output(0));
     }
+    if (op == "Softmax") return import_softmax(i);
+    if (op == "Mul") return import_mul(i);
+    if (op == "Concat") return import_concat(i);
     std::string list;
     for (auto s : onnx_supported_ops()) list += (list.empty() ? "" : ", ") + std::string(s);
     fail(i, "unsupported op type '" + op + "' (supported: " + list + ")");
@@ -678,11 +697,15 @@ class onnx_importer {
       fail(i, "W has shape " + onnx_dims_string(w.dims) + " and the input " + batch_shape(in) +
                   ": only 2-D convolutions (W of rank 4, input (batch, C, H, W)) are supported");
     const std::int64_t group = get_int(i, "group", 1);
-    if (group != 1) fail(i, "group = " + std::to_string(group) + ": only 1 is supported");
+    if (group < 1 || group > static_cast<std::int64_t>(in[0]) || in[0] % static_cast<std::size_t>(group) != 0 ||
+        w.dims[1] * group != static_cast<std::int64_t>(in[0]))
+      fail(i, "group = " + std::to_string(group) + " with " + std::to_string(in[0]) + " input channels and W of shape " +
+                  onnx_dims_string(w.dims) + ": expected a group count dividing the channels, W of (out, channels / group, kh, kw)");
     if (auto ks = get_ints(i, "kernel_shape"); ks && (ks->size() != 2 || (*ks)[0] != w.dims[2] || (*ks)[1] != w.dims[3]))
       fail(i, "kernel_shape = " + onnx_ints_string(*ks) + " does not match W's shape " + onnx_dims_string(w.dims));
     node c = node_of(op_kind::conv2d);
     c.window = window_of(i, in, {w.dims[2], w.dims[3]});
+    c.window.groups = static_cast<std::size_t>(group);
     c.weight = to_matrix(w, static_cast<Eigen::Index>(w.dims[0]), static_cast<Eigen::Index>(w.size() / static_cast<std::size_t>(std::max<std::int64_t>(w.dims[0], 1))));
     if (n_inputs(i) >= 3) {
       const tensor& b = float_const_in(i, 2, "B");
@@ -776,6 +799,109 @@ class onnx_importer {
     out = nd(*c).output(0);
   }
 
+  void import_batch_norm(std::size_t i) {
+    const auto bn = batch_norm_params(i, true);
+    const int x = value_in(i, 0);
+    const auto& in = shape_of(x);
+    need_spatial(i, in);
+    if (bn->first.size() != in[0])
+      fail(i, "scale has " + std::to_string(bn->first.size()) + " elements, the input " + batch_shape(in) + " has " +
+                  std::to_string(in[0]) + " channels");
+    node b = node_of(op_kind::batch_norm2d);
+    for (double v : bn->first) b.params.push_back(static_cast<float>(v));
+    for (double v : bn->second) b.params.push_back(static_cast<float>(v));
+    emit(i, std::move(b), std::array{x}, nd(i).output(0));
+  }
+
+  // Clip -> hardtanh: min and max from attributes (opset < 11) or constant inputs; missing = open.
+  void import_clip(std::size_t i) {
+    node c = node_of(op_kind::hardtanh);
+    if (opset_ < 11) {
+      allow_attrs(i, {"min", "max"});
+      c.params = {get_float(i, "min", std::numeric_limits<float>::lowest()), get_float(i, "max", std::numeric_limits<float>::max())};
+    } else {
+      allow_attrs(i, {});
+      c.params = {-std::numeric_limits<float>::infinity(), std::numeric_limits<float>::infinity()};
+      for (std::size_t k = 1; k < 3; ++k) {
+        if (k >= n_inputs(i) || in_name(i, k).empty()) continue;
+        const tensor& t = const_in(i, k, k == 1 ? "min" : "max");
+        if (t.size() != 1) fail(i, "input " + std::to_string(k) + " '" + t.name + "': expected a scalar");
+        c.params[k - 1] = static_cast<float>(t.at(0));
+      }
+    }
+    if (!(c.params[0] <= c.params[1]))
+      fail(i, "min = " + std::to_string(c.params[0]) + " > max = " + std::to_string(c.params[1]) + ": expected min <= max");
+    const int x = value_in(i, 0);
+    emit(i, std::move(c), std::array{x}, nd(i).output(0));
+  }
+
+  // The batch-relative axis attribute of node i as a per-sample axis (the batch axis is refused).
+  std::size_t sample_axis(std::size_t i, std::int64_t axis, std::size_t per_rank) const {
+    const auto r = static_cast<std::int64_t>(per_rank) + 1;
+    if (axis < -r || axis >= r)
+      fail(i, "axis = " + std::to_string(axis) + ": expected -" + std::to_string(r) + " to " + std::to_string(r - 1));
+    const std::int64_t a = axis < 0 ? axis + r : axis;
+    if (a == 0) fail(i, "axis = " + std::to_string(axis) + ": the batch axis is not supported (the graph works per sample)");
+    return static_cast<std::size_t>(a - 1);
+  }
+
+  void import_softmax(std::size_t i) {
+    allow_attrs(i, {"axis"});
+    const int x = value_in(i, 0);
+    const auto in = shape_of(x);
+    const std::size_t a = sample_axis(i, get_int(i, "axis", opset_ >= 13 ? -1 : 1), in.size());
+    node sm = node_of(op_kind::softmax);
+    sm.axis = a;
+    bool trailing_ones = true;  // then the opset < 13 form (over all axes from `axis` on) is the same
+    for (std::size_t k = a + 1; k < in.size(); ++k) trailing_ones = trailing_ones && in[k] == 1;
+    if (opset_ >= 13 || trailing_ones) return emit(i, std::move(sm), std::array{x}, nd(i).output(0));
+    // Before opset 13: softmax over the axes from `axis` on, flattened: reshape, softmax, reshape back.
+    node flat = node_of(op_kind::reshape);
+    flat.shape.assign(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(a));
+    flat.shape.push_back(sample_size(std::vector<std::size_t>(in.begin() + static_cast<std::ptrdiff_t>(a), in.end())));
+    const std::string tmp = nd(i).output(0) + "\x01flat", tmp2 = nd(i).output(0) + "\x01softmax";
+    emit(i, std::move(flat), std::array{x}, tmp, "_flat");
+    const int f = vals_.at(tmp);
+    emit(i, std::move(sm), std::array{f}, tmp2);
+    node back = node_of(op_kind::reshape);
+    back.shape = in;
+    const int sidx = vals_.at(tmp2);
+    emit(i, std::move(back), std::array{sidx}, nd(i).output(0), "_unflat");
+  }
+
+  void import_mul(std::size_t i) {
+    allow_attrs(i, {});
+    if (n_inputs(i) != 2) fail(i, "expected 2 inputs");
+    const bool c0 = is_const(in_name(i, 0)), c1 = is_const(in_name(i, 1));
+    if (c0 && c1) fail(i, "both inputs are constants");
+    node m = node_of(op_kind::mul);
+    if (c0 || c1) {
+      const tensor& t = float_const_in(i, c0 ? 0 : 1, "factor");
+      if (t.size() != 1)
+        fail(i, "constant factor '" + t.name + "' has shape " + onnx_dims_string(t.dims) +
+                    ": only a scalar constant (or two computed values of one shape) is supported");
+      m.params = {t.floats[0]};
+      const int x = value_in(i, c0 ? 1 : 0);
+      return emit(i, std::move(m), std::array{x}, nd(i).output(0));
+    }
+    const int a = value_in(i, 0), b = value_in(i, 1);
+    if (shape_of(a) != shape_of(b))
+      fail(i, "operand shapes " + batch_shape(shape_of(a)) + " and " + batch_shape(shape_of(b)) +
+                  " differ: broadcasting is not supported");
+    emit(i, std::move(m), std::array{a, b}, nd(i).output(0));
+  }
+
+  void import_concat(std::size_t i) {
+    allow_attrs(i, {"axis"});
+    std::vector<int> ids;
+    for (std::size_t k = 0; k < n_inputs(i); ++k) ids.push_back(value_in(i, k));
+    if (ids.empty()) fail(i, "no inputs");
+    if (!attr(i, "axis")) fail(i, "attribute 'axis' missing");
+    node c = node_of(op_kind::cat);
+    c.axis = sample_axis(i, get_int(i, "axis", 1), shape_of(ids[0]).size());
+    emit(i, std::move(c), ids, nd(i).output(0));
+  }
+
   void import_gemm(std::size_t i) {
     allow_attrs(i, {"alpha", "beta", "transA", "transB", "broadcast"});
     if (n_inputs(i) < 2) fail(i, "expected inputs A, B and an optional C");
@@ -851,17 +977,8 @@ class onnx_importer {
       fail(i, "kernel_shape = " + (ks ? onnx_ints_string(*ks) : std::string("missing")) + ": expected 2 values (2-D pooling)");
     node p = node_of(is_max ? op_kind::max_pool2d : op_kind::avg_pool2d);
     p.window = window_of(i, in, {(*ks)[0], (*ks)[1]});
-    if (get_int(i, "ceil_mode", 0) != 0)
-      for (std::size_t a = 0; a < 2; ++a) {
-        // ceil_mode changes nothing when the windows tile the padded input exactly.
-        const std::size_t span = in[1 + a] + 2 * p.window.padding[a];
-        if (span >= p.window.kernel[a] && (span - p.window.kernel[a]) % p.window.stride[a] != 0)
-          fail(i, "ceil_mode = 1 adds a partial window here: only ceil_mode = 0 (or windows that tile the input) is supported");
-      }
-    if (!is_max && get_int(i, "count_include_pad", 0) == 0 && (p.window.padding[0] || p.window.padding[1]))
-      fail(i, "count_include_pad = 0 with padding (" + std::to_string(p.window.padding[0]) + ", " +
-                  std::to_string(p.window.padding[1]) + ")" +
-                  ": only count_include_pad = 1 (divide by the full window) is supported with padding");
+    p.window.ceil_mode = get_int(i, "ceil_mode", 0) != 0;
+    if (!is_max) p.window.count_include_pad = get_int(i, "count_include_pad", 0) != 0;  // ONNX's default: 0
     emit(i, std::move(p), std::array{x}, nd(i).output(0));
   }
 
@@ -971,8 +1088,12 @@ class onnx_importer {
                   std::to_string(sample_size(in)));
     if (per == in) return alias(i, x);
     if (per.size() == 1) return emit(i, node_of(op_kind::flatten), std::array{x}, nd(i).output(0));
-    fail(i, "reshaping " + batch_shape(in) + " to " + batch_shape(per) +
-                ": only reshapes that keep the shape or flatten it are supported");
+    if (per.size() > 3)
+      fail(i, "reshaping " + batch_shape(in) + " to " + batch_shape(per) +
+                  ": per-sample shapes of more than 3 dimensions are not supported");
+    node r = node_of(op_kind::reshape);
+    r.shape = per;
+    emit(i, std::move(r), std::array{x}, nd(i).output(0));
   }
 
   std::string f_;
