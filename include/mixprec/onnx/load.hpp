@@ -1,12 +1,18 @@
-// Importing an ONNX model (opsets 9-17, the range torch.onnx.export writes; older opsets where
-// the ops and attributes used mean the same) as a mixprec model, so a search can run on a user's trained network.
+// Importing an ONNX model as a mixprec model, so a search can run on a user's trained network.
+// Opsets 9-17 (what torch.onnx.export writes); older opsets where the ops and attributes used mean
+// the same (legacy attributes such as is_test or consumed_inputs are checked or refused).
 //
 // Mapping (ONNX op type -> mixprec op, named as MASE names it so `by = "type"` works):
-//   Conv -> conv2d; Gemm, MatMul (+ a following Add of a constant bias) -> linear; Relu -> relu;
-//   Add of two computed values -> add; MaxPool, GlobalMaxPool -> max_pool2d; AveragePool,
-//   GlobalAveragePool -> avg_pool2d; Flatten (axis 1) -> flatten; Reshape / Squeeze / Unsqueeze
-//   that keep the per-sample shape or flatten it -> nothing or flatten.
-//   Identity and Dropout (inference) are removed; Constant and Transpose of constants are folded.
+//   Conv -> conv2d (groups, dilations, asymmetric pads); Gemm, MatMul (+ a following Add of a
+//   constant bias) -> linear; Relu -> relu; Add of two computed values -> add; MaxPool,
+//   GlobalMaxPool -> max_pool2d; AveragePool, GlobalAveragePool -> avg_pool2d (ceil_mode,
+//   count_include_pad); Flatten (axis 1) -> flatten; BatchNormalization -> folded into the Conv,
+//   Gemm or MatMul it directly follows (its only consumer), else batch_norm2d; Clip -> hardtanh;
+//   LeakyRelu -> leaky_relu; Sigmoid, Tanh, HardSigmoid, HardSwish -> sigmoid, tanh, hardsigmoid,
+//   hardswish; Softmax -> softmax; Mul -> mul (two values, or a value times a scalar constant);
+//   Concat -> cat; Reshape / Squeeze / Unsqueeze -> nothing (same shape), flatten or reshape.
+//   Identity and Dropout (inference) are removed; Constant, Transpose of constants and shape
+//   arithmetic on constants (Shape, Gather, Concat, Cast, Unsqueeze, Squeeze) are folded.
 // Initializers (and Constant outputs) become weights and biases in PyTorch layout. The model
 // input is the one graph input that is not an initializer; its batch dimension is dropped and
 // every other dimension must be static. Node names come from the graph with characters other
@@ -439,6 +445,8 @@ class onnx_importer {
     if (op == "Shape") return import_shape(i);
     if ((op == "Gather" || op == "Concat" || op == "Cast" || op == "Unsqueeze" || op == "Squeeze") && all_const(i))
       return fold_shape_op(i);
+    if (op == "Gather" || op == "Cast")
+      fail(i, op + " of a computed value is not supported (only of constants, as in shape arithmetic)");
     if (op == "Conv") return import_conv(i);
     if (op == "Gemm") return import_gemm(i);
     if (op == "MatMul") return import_matmul(i);
