@@ -5,6 +5,7 @@
 
 #include <mixprec/io/npy.hpp>
 #include <mixprec/onnx/load.hpp>
+#include <mixprec/passes/quantize.hpp>
 
 #include "../test_data.hpp"
 #include "onnx_builder.hpp"
@@ -283,6 +284,39 @@ TEST_SUITE("onnx/load torch exports") {
       for (std::size_t k = 0; k < yv.size(); ++k)
         CHECK(std::abs(y.data()[k] - yv[k]) <= 1e-5f + 1e-5f * std::abs(yv[k]));
     }
+  }
+}
+
+TEST_SUITE("onnx/load quantize") {
+  TEST_CASE("the quantize pass's by = \"type\" applies to an imported model's conv2d and linear nodes") {
+    const model m = load_onnx(mixprec::testing::data_dir() / "onnx" / "cnn_opset13.onnx");
+    const auto cfg = nlohmann::json::parse(R"({
+      "by": "type",
+      "conv2d": {"config": {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4, "weight_width": 4,
+                            "weight_frac_width": 3, "bias_width": 8, "bias_frac_width": 5}},
+      "linear": {"config": {"name": "integer", "data_in_width": 8, "data_in_frac_width": 4, "weight_width": 6,
+                            "weight_frac_width": 5, "bias_width": 8, "bias_frac_width": 5}},
+      "default": {"config": {"name": "integer", "data_in_width": 16, "data_in_frac_width": 8,
+                             "weight_width": 16, "weight_frac_width": 8, "bias_width": 16, "bias_frac_width": 8}}})");
+    const auto q = quantize(m, cfg);
+    std::size_t convs = 0, linears = 0;
+    for (std::size_t i = 0; i < m.size(); ++i) {
+      if (m[i].op == op_kind::conv2d) {
+        ++convs;
+        CHECK(q.config()[i]->source == "conv2d");
+        CHECK(q.config()[i]->weight->width() == 4);
+      }
+      if (m[i].op == op_kind::linear) {
+        ++linears;
+        CHECK(q.config()[i]->source == "linear");
+      }
+    }
+    CHECK(convs == 2);
+    CHECK(linears == 2);
+    const matrix x = sample_batch(4, m.input_size());
+    const matrix yq = q.forward(x), yf = m.forward(x);
+    CHECK(yq.allFinite());
+    CHECK(yq != yf);  // 4-bit conv weights change the logits
   }
 }
 
