@@ -409,8 +409,11 @@ TEST_SUITE("onnx/load errors") {
     t->add_dims(2);
     t->set_raw_data(std::string(8, '\0'));
     b.node("MatMul", {"x", "W"}, {"y"});
-    CHECK_THROWS_WITH_AS((void)load(b), Contains("m.onnx: initializer 'W': element type FLOAT16 is not supported"),
+    CHECK_THROWS_WITH_AS((void)load(b), Contains("m.onnx: node 0 (MatMul): initializer 'W': element type FLOAT16 is not supported"),
                          config_error);
+    b.graph().mutable_node(0)->set_input(1, "W2");  // an unused initializer of another type is never decoded
+    b.init("W2", {2, 2}, {1, 2, 3, 4});
+    CHECK(load(b).size() == 1);
     onnx_builder i;  // and an integer weight
     i.input("x", {-1, 2}).output("y").init_ints("W", {2, 2}, {1, 2, 3, 4});
     i.node("MatMul", {"x", "W"}, {"y"}, "mm");

@@ -108,7 +108,7 @@ class onnx_importer {
     for (const auto& [name, t] : opt.constants) consts_[name] = t;
     for (int k = 0; k < g_.initializer_size(); ++k) {
       const auto& t = g_.initializer(k);
-      consts_[t.name()] = onnx_io::decode(t, f_ + ": initializer '" + t.name() + "'");
+      if (!consts_.count(t.name())) raw_[t.name()] = &t;  // decoded when a node uses it, to name the node
     }
   }
 
@@ -121,7 +121,7 @@ class onnx_importer {
     mark_live(out);
     for (std::size_t i = 0; i < static_cast<std::size_t>(g_.node_size()); ++i)
       if (live_[i] && !fused_[i]) import_node(i);
-    if (consts_.count(out) && !vals_.count(out))
+    if (is_const(out) && !vals_.count(out))
       throw config_error(f_ + ": graph output '" + out + "' is a constant: the graph computes nothing from its input");
     const auto it = vals_.find(out);
     if (it == vals_.end()) throw config_error(f_ + ": graph output '" + out + "' is not produced by any node");
@@ -154,7 +154,7 @@ class onnx_importer {
   void make_input() {
     std::vector<const onnx::ValueInfoProto*> ins;
     for (const auto& v : g_.input())
-      if (!consts_.count(v.name())) ins.push_back(&v);
+      if (!is_const(v.name())) ins.push_back(&v);
     if (ins.size() != 1) {
       std::string list;
       for (const auto* v : ins) list += (list.empty() ? "'" : ", '") + v->name() + "'";
@@ -272,7 +272,17 @@ class onnx_importer {
     return k;
   }
   const std::string& in_name(std::size_t i, std::size_t k) const { return nd(i).input(static_cast<int>(k)); }
-  bool is_const(const std::string& t) const { return consts_.count(t) != 0; }
+  bool is_const(const std::string& t) const { return consts_.count(t) != 0 || raw_.count(t) != 0; }
+  // The constant called t (decoded on first use, errors naming node i), or nullptr.
+  const tensor* lookup(std::size_t i, const std::string& t) const {
+    if (const auto it = consts_.find(t); it != consts_.end()) return &it->second;
+    const auto r = raw_.find(t);
+    if (r == raw_.end()) return nullptr;
+    tensor d = onnx_io::decode(*r->second, where(i) + ": initializer '" + t + "'");
+    raw_.erase(r);
+    return &(consts_[t] = std::move(d));
+  }
+  const tensor& konst(std::size_t i, const std::string& t) const { return *lookup(i, t); }
 
   [[noreturn]] void missing(std::size_t i, std::size_t k) const {
     fail(i, "input " + std::to_string(k) + " '" + in_name(i, k) +
@@ -288,7 +298,7 @@ class onnx_importer {
   // Input k as a constant (an initializer or folded Constant).
   const tensor& const_in(std::size_t i, std::size_t k, std::string_view role) const {
     const auto& t = in_name(i, k);
-    if (const auto it = consts_.find(t); it != consts_.end()) return it->second;
+    if (const tensor* c = lookup(i, t)) return *c;
     if (vals_.count(t))
       fail(i, "input " + std::to_string(k) + " '" + t + "' (" + std::string(role) +
                   ") is computed by the graph: it must be an initializer");
@@ -509,7 +519,7 @@ class onnx_importer {
   void pass_through(std::size_t i) {
     if (n_inputs(i) < 1) fail(i, "no input");
     if (is_const(in_name(i, 0))) {
-      tensor t = consts_.at(in_name(i, 0));
+      tensor t = konst(i, in_name(i, 0));
       consts_[nd(i).output(0)] = std::move(t);
       return;
     }
@@ -563,7 +573,7 @@ class onnx_importer {
     allow_attrs(i, {"perm"});
     if (!is_const(in_name(i, 0)))
       fail(i, "transposing a computed value is not supported (only constants, e.g. weights, are folded)");
-    const tensor& t = consts_.at(in_name(i, 0));
+    const tensor& t = konst(i, in_name(i, 0));
     const std::size_t r = t.dims.size();
     std::vector<std::int64_t> perm(r);
     for (std::size_t k = 0; k < r; ++k) perm[k] = static_cast<std::int64_t>(r - 1 - k);
@@ -621,7 +631,7 @@ class onnx_importer {
   // Gather, Concat, Cast, Unsqueeze and Squeeze of constants (shape arithmetic): folded.
   void fold_shape_op(std::size_t i) {
     const std::string& op = nd(i).op_type();
-    const tensor& a = consts_.at(in_name(i, 0));
+    const tensor& a = konst(i, in_name(i, 0));
     tensor o;
     o.name = nd(i).output(0);
     o.is_float = a.is_float;
@@ -630,7 +640,7 @@ class onnx_importer {
     };
     if (op == "Gather") {
       allow_attrs(i, {"axis"});
-      const tensor& idx = consts_.at(in_name(i, 1));
+      const tensor& idx = konst(i, in_name(i, 1));
       if (a.dims.size() != 1 || idx.is_float || idx.dims.size() > 1 || get_int(i, "axis", 0) != 0)
         fail(i, "only gathering from a 1-D constant (shape arithmetic) is supported");
       const auto n = static_cast<std::int64_t>(a.size());
@@ -644,7 +654,7 @@ class onnx_importer {
     } else if (op == "Concat") {
       allow_attrs(i, {"axis"});
       for (std::size_t k = 0; k < n_inputs(i); ++k) {
-        const tensor& t = consts_.at(in_name(i, k));
+        const tensor& t = konst(i, in_name(i, k));
         if (t.dims.size() != 1 || t.is_float != a.is_float)
           fail(i, "only concatenating 1-D constants of one type (shape arithmetic) is supported");
         o.floats.insert(o.floats.end(), t.floats.begin(), t.floats.end());
@@ -667,7 +677,7 @@ class onnx_importer {
     } else {  // Unsqueeze / Squeeze: the elements stay, the dims change
       allow_attrs(i, {"axes"});
       std::vector<std::int64_t> axes;
-      if (opset_ >= 13 && n_inputs(i) >= 2) axes = consts_.at(in_name(i, 1)).ints;
+      if (opset_ >= 13 && n_inputs(i) >= 2) axes = konst(i, in_name(i, 1)).ints;
       else if (auto ax = get_ints(i, "axes")) axes = *ax;
       o = a;
       o.name = nd(i).output(0);
@@ -738,8 +748,8 @@ class onnx_importer {
     const auto c = sole_consumer(out);
     if (!c || nd(*c).op_type() != "Add" || n_inputs(*c) != 2 || nd(*c).attribute_size() != 0) return;
     const std::string& other = in_name(*c, 0) == out ? in_name(*c, 1) : in_name(*c, 0);
-    if (!is_const(other) || !consts_.at(other).is_float) return;
-    auto b = per_sample_bias(consts_.at(other), static_cast<std::size_t>(lin.weight.rows()));
+    if (!is_const(other) || !konst(*c, other).is_float) return;
+    auto b = per_sample_bias(konst(*c, other), static_cast<std::size_t>(lin.weight.rows()));
     if (!b) return;
     (void)i;
     lin.bias = std::move(*b);
@@ -767,12 +777,12 @@ class onnx_importer {
     if (n_inputs(i) != 5) return refuse("expected inputs X, scale, B, mean and var");
     std::vector<const tensor*> p;
     for (std::size_t k = 1; k < 5; ++k) {
-      const auto it = consts_.find(in_name(i, k));
-      if (it == consts_.end() || !it->second.is_float) {
+      const tensor* t = lookup(i, in_name(i, k));
+      if (!t || !t->is_float) {
         if (!throw_errors) return std::nullopt;
-        (void)float_const_in(i, k, k == 1 ? "scale" : k == 2 ? "B" : k == 3 ? "mean" : "var");
+        t = &float_const_in(i, k, k == 1 ? "scale" : k == 2 ? "B" : k == 3 ? "mean" : "var");
       }
-      p.push_back(&it->second);
+      p.push_back(t);
     }
     const std::size_t c = p[0]->size();
     for (std::size_t k = 1; k < 4; ++k)
@@ -1109,7 +1119,8 @@ class onnx_importer {
   std::int64_t opset_ = 0;
   std::int64_t batch_ = -1;  // the input's static batch size, -1 if dynamic
   std::optional<model> m_;
-  std::unordered_map<std::string, tensor> consts_;
+  mutable std::unordered_map<std::string, tensor> consts_;  // decoded constants
+  mutable std::unordered_map<std::string, const onnx::TensorProto*> raw_;  // initializers not decoded yet
   std::unordered_map<std::string, int> vals_;  // tensor -> node id (-1 = model input)
   std::unordered_map<std::string, std::vector<std::size_t>> consumers_;
   std::set<std::string> used_;
