@@ -511,6 +511,16 @@ TEST_SUITE("onnx/tensor") {
                          Contains("f.onnx: initializer 'w': raw_data holds 2 elements, dims (3) need 3"), io_error);
     t.set_raw_data(std::string(7, '\0'));
     CHECK_THROWS_WITH_AS((void)onnx_io::decode(t, "w"), Contains("raw_data has 7 bytes, not a multiple of 4 (FLOAT)"), io_error);
+    // Dims claiming 2^39 elements with no data: refused before anything is allocated.
+    for (int type : {onnx::TensorProto_DataType_DOUBLE, onnx::TensorProto_DataType_INT64, onnx::TensorProto_DataType_INT32}) {
+      onnx::TensorProto big;
+      big.set_data_type(type);
+      big.add_dims(std::int64_t{1} << 39);
+      CHECK_THROWS_WITH_AS((void)onnx_io::decode(big, "big"), Contains("holds 0 elements, dims (549755813888) need 549755813888"),
+                           io_error);
+      big.set_raw_data(std::string(8, '\0'));
+      CHECK_THROWS_WITH_AS((void)onnx_io::decode(big, "big"), Contains("big: raw_data holds"), io_error);
+    }
     onnx::TensorProto e;
     e.set_data_type(onnx::TensorProto_DataType_FLOAT);
     e.set_data_location(onnx::TensorProto_DataLocation_EXTERNAL);

@@ -716,7 +716,7 @@ class onnx_importer {
                   ": only 2-D convolutions (W of rank 4, input (batch, C, H, W)) are supported");
     const std::int64_t group = get_int(i, "group", 1);
     if (group < 1 || group > static_cast<std::int64_t>(in[0]) || in[0] % static_cast<std::size_t>(group) != 0 ||
-        w.dims[1] * group != static_cast<std::int64_t>(in[0]))
+        w.dims[1] != static_cast<std::int64_t>(in[0]) / group)
       fail(i, "group = " + std::to_string(group) + " with " + std::to_string(in[0]) + " input channels and W of shape " +
                   onnx_dims_string(w.dims) + ": expected a group count dividing the channels, W of (out, channels / group, kh, kw)");
     if (auto ks = get_ints(i, "kernel_shape"); ks && (ks->size() != 2 || (*ks)[0] != w.dims[2] || (*ks)[1] != w.dims[3]))

@@ -109,9 +109,9 @@ template <class U>
       }
       break;
     case onnx::TensorProto_DataType_DOUBLE:
-      r.floats.resize(n);
       if (t.has_raw_data()) {
-        raw_count(8);
+        raw_count(8);  // before allocating: the dims alone may claim any size
+        r.floats.resize(n);
         for (std::size_t k = 0; k < n; ++k) {
           const std::uint64_t u = detail::load_le<std::uint64_t>(bytes + 8 * k);
           double d = 0;
@@ -120,14 +120,15 @@ template <class U>
         }
       } else {
         check_count(static_cast<std::size_t>(t.double_data_size()), "double_data");
+        r.floats.resize(n);
         for (std::size_t k = 0; k < n; ++k) r.floats[k] = static_cast<float>(t.double_data(static_cast<int>(k)));
       }
       break;
     case onnx::TensorProto_DataType_INT64:
       r.is_float = false;
-      r.ints.resize(n);
       if (t.has_raw_data()) {
         raw_count(8);
+        r.ints.resize(n);
         for (std::size_t k = 0; k < n; ++k)
           r.ints[k] = static_cast<std::int64_t>(detail::load_le<std::uint64_t>(bytes + 8 * k));
       } else {
@@ -138,10 +139,10 @@ template <class U>
     case onnx::TensorProto_DataType_INT32:
     case onnx::TensorProto_DataType_BOOL:
       r.is_float = false;
-      r.ints.resize(n);
       if (t.has_raw_data()) {
         const std::size_t w = type == onnx::TensorProto_DataType_BOOL ? 1 : 4;
         raw_count(w);
+        r.ints.resize(n);
         for (std::size_t k = 0; k < n; ++k)
           r.ints[k] = w == 1 ? bytes[k] : static_cast<std::int32_t>(detail::load_le<std::uint32_t>(bytes + 4 * k));
       } else {
