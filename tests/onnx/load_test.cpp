@@ -244,6 +244,11 @@ TEST_SUITE("onnx/load") {
     REQUIRE(m.size() == 1);
     CHECK(m[0].op == op_kind::flatten);
     CHECK(m.output_size() == 18);
+    onnx_builder huge;  // extents whose product overflows an int64
+    huge.input("x", {-1, 2, 3, 3}).output("y").init_ints("s", {3}, {-1, std::int64_t{1} << 40, std::int64_t{1} << 40});
+    huge.node("Reshape", {"x", "s"}, {"y"}, "r");
+    CHECK_THROWS_WITH_AS((void)load(huge), Contains("node 0 'r' (Reshape): shape = [-1, 1099511627776, 1099511627776]: more than"),
+                         config_error);
     const model u = load(b);
     REQUIRE(u.size() == 3);
     CHECK(u[1].op == op_kind::flatten);

@@ -1045,6 +1045,8 @@ class onnx_importer {
           infer = target.size();
         } else if (d < 0) {
           fail(i, what + ": negative extent " + std::to_string(d));
+        } else if (d > static_cast<std::int64_t>(max_sample_elements) || known * d > static_cast<std::int64_t>(max_sample_elements)) {
+          fail(i, what + ": more than " + std::to_string(max_sample_elements) + " elements per sample");
         } else {
           known *= d;
         }
