@@ -90,6 +90,11 @@ save("reshape_to_2d", [N("Reshape", ["x", "s"], ["y"])], x4, x4.reshape(2, 12, 5
 save("squeeze_after_pool", [N("GlobalAveragePool", ["x"], ["p"]), N("Squeeze", ["p", "ax"], ["y"])], x4,
      np.mean(x4, axis=(2, 3)), inits=[("ax", np.array([2, 3]))])
 save("unsqueeze_2d", [N("Unsqueeze", ["x", "ax"], ["y"])], x2, x2.reshape(3, 7, 1, 1), inits=[("ax", np.array([2, 3]))])
+# x.view(x.size(0), -1) as torch.onnx.export writes it: shape arithmetic on constants.
+save("reshape_from_shape", [N("Shape", ["x"], ["s"]), N("Gather", ["s", "i0"], ["n"], axis=0),
+                            N("Cast", ["n"], ["nc"], to=TensorProto.INT64), N("Unsqueeze", ["nc", "ax0"], ["n1"]),
+                            N("Concat", ["n1", "m1"], ["t"], axis=0), N("Reshape", ["x", "t"], ["y"])], x4,
+     x4.reshape(2, -1), inits=[("i0", np.array(0)), ("ax0", np.array([0])), ("m1", np.array([-1]))])
 save("flatten_4d", [N("Flatten", ["x"], ["y"], axis=1)], x4, x4.reshape(2, -1))
 
 
