@@ -148,6 +148,14 @@ inline int run_search_command(const search_command_options& o) {
       o.data_dir, split, net,
       cfg.basic_evaluation ? std::min(cfg.basic_evaluation->num_samples, toy_tiny_num_samples) : toy_tiny_num_samples);
 
+  // MASE evaluates whatever batches the split has: more samples than the split asks for it all.
+  if (cfg.basic_evaluation && cfg.basic_evaluation->num_samples > data.labels.size()) {
+    fmt::print(stderr,
+               "note: {}: search.strategy.sw_runner.basic_evaluation.num_samples = {} is more than the {} samples of "
+               "the {} split; evaluating the whole split\n",
+               o.config.string(), cfg.basic_evaluation->num_samples, data.labels.size(), split);
+    cfg.basic_evaluation->num_samples = data.labels.size();
+  }
   const quantize_space space = make_quantize_space(net, cfg);
   const config_objective objective = make_config_objective(net, space, cfg, data.view());
   const mase_config_decoder decoder(space);

@@ -38,6 +38,7 @@ search_bad_config(nan_scale "accuracy.scale = 1.0" "accuracy.scale = nan")
 search_bad_config(big_seed "sum_scaled_metrics = false  # multi objective" "sum_scaled_metrics = false\nseed = 4294967296")
 search_bad_config(eval_mode_false "eval_mode = true" "eval_mode = false")
 search_bad_config(typo_key "batch_size = 512" "batch_sise = 512")
+search_bad_config(many_samples "num_samples = 512" "num_samples = 1000000")
 file(WRITE ${search_work}/corrupt.jsonl "{\"not\": \"a journal\"}\n{\"number\": 0}\n")
 
 set(search_error_tests "")
@@ -92,6 +93,13 @@ add_test(NAME toy_search_warns_unknown_top_level_key
                  --out ${search_work}/typo_key --n-trials 2 --quiet)
 set_tests_properties(toy_search_warns_unknown_top_level_key PROPERTIES PASS_REGULAR_EXPRESSION
   "warning: [^\n]*typo_key\\.toml: batch_sise = 512: unknown top-level key, ignored; known keys are model, dataset, project, batch_size.*2 trials \\(0 resumed, 2 run\\)")
+
+# num_samples beyond the split evaluates the whole split (as MASE's batches do), said once.
+add_test(NAME toy_search_num_samples_beyond_split
+         COMMAND mixprec-toy search --config ${search_work}/many_samples.toml --load ${golden_net}
+                 --out ${search_work}/many_samples --n-trials 2 --quiet)
+set_tests_properties(toy_search_num_samples_beyond_split PROPERTIES PASS_REGULAR_EXPRESSION
+  "note: [^\n]*many_samples\.toml: search\.strategy\.sw_runner\.basic_evaluation\.num_samples = 1000000 is more than the 10240 samples of the validation split; evaluating the whole split.*2 trials \\(0 resumed, 2 run\\)")
 
 # A folder another search holds (flock) is refused at once and left as it was.
 find_program(MIXPREC_FLOCK flock)
