@@ -241,6 +241,9 @@ TEST_SUITE("graph/extended ops") {
     CHECK_THROWS_WITH_AS(m.add(ht), Contains("node 'clip' (hardtanh): 1 params given, expected 2"), shape_error);
     ht.params = {1.0f, -1.0f};
     CHECK_THROWS_WITH_AS(m.add(ht), Contains("min must be <= max"), shape_error);
+    node mc = make("scale", op_kind::mul);
+    mc.params = {2.0f, 3.0f};  // a scalar factor is one value
+    CHECK_THROWS_WITH_AS(m.add(mc), Contains("node 'scale' (mul): 2 params given, expected 1"), shape_error);
     node r = make("view", op_kind::reshape);
     r.shape = {3, 33};
     CHECK_THROWS_WITH_AS(m.add(r), Contains("node 'view' (reshape): shape = (3, 33) does not hold the input (4, 5, 5)"),

@@ -25,7 +25,7 @@ namespace mixprec {
 struct node {
   std::string name;                 ///< unique, e.g. MASE's "seq_blocks_0"
   op_kind op = op_kind::linear;
-  std::vector<std::string> inputs;  ///< earlier nodes or the model input; empty = the previous node (add: 2 names)
+  std::vector<std::string> inputs;  ///< earlier nodes or the model input; empty = the previous node (add, mul: 2 names; cat: 1 or more)
   matrix weight;   ///< linear: (out, in); conv2d: (out, in*kh*kw) i.e. PyTorch's (out, in, kh, kw) flattened
   matrix bias;     ///< empty (no bias) or 1 x out
   window2d window; ///< conv2d and pooling geometry (pooling: stride defaults to the kernel at load)
@@ -185,7 +185,7 @@ inline void model::add(node n) {
   const std::size_t want_params = n.op == op_kind::batch_norm2d ? 2 * (in.empty() ? 0 : in[0])
                                   : n.op == op_kind::hardtanh || n.op == op_kind::hardsigmoid ? 2
                                   : n.op == op_kind::leaky_relu ? 1
-                                  : n.op == op_kind::mul ? n.params.size() : 0;
+                                  : n.op == op_kind::mul ? std::min<std::size_t>(n.params.size(), 1) : 0;
   if (n.params.size() != want_params)
     bad_shape(n, std::to_string(n.params.size()) + " params given, expected " + std::to_string(want_params));
   for (float v : n.params)
