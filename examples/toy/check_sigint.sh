@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# SIGINT during a search: the run stops after its running trial, writes log.json and best.json
-# (one row per journaled trial) and exits with 128 + 2.
+# SIGINT during a search: the run cancels its running trial, writes log.json and best.json (one
+# row per journaled trial, plus the cancelled one as WAITING) and exits with 128 + 2.
 #   check_sigint.sh <mixprec-toy> <config> <checkpoint> <work dir>
 set -u
 exe=$1 config=$2 load=$3 out=$4/sigint
@@ -21,5 +21,9 @@ grep -q "interrupted by signal 2" "$out.stderr" || { echo "no interruption messa
 [ -f "$out/log.json" ] && [ -f "$out/best.json" ] || { echo "log.json/best.json not written"; exit 1; }
 trials=$(( $(wc -l < "$out/journal.jsonl") - 1 ))
 rows=$(grep -c '^        "number":' "$out/log.json")
-[ "$trials" -eq "$rows" ] || { echo "journal has $trials trials, log.json $rows rows"; exit 1; }
-echo "interrupted after $trials trials; log.json has $rows rows; exit code $rc"
+# The trial running at the signal is cancelled: WAITING in log.json (at most one, n_jobs = 1),
+# not journaled, run first by --resume.
+waiting=$(grep -c '"state": *"WAITING"' "$out/log.json")
+[ "$waiting" -le 1 ] || { echo "log.json has $waiting WAITING rows, expected at most 1"; exit 1; }
+[ "$trials" -eq $((rows - waiting)) ] || { echo "journal has $trials trials, log.json $rows rows ($waiting WAITING)"; exit 1; }
+echo "interrupted after $trials trials; log.json has $rows rows ($waiting cancelled); exit code $rc"
